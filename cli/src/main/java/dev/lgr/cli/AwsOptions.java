@@ -1,0 +1,50 @@
+package dev.lgr.cli;
+
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+
+/** {@code --profile} and {@code --region}, over the AWS SDK's default chains. */
+public final class AwsOptions {
+  @Option(
+      names = "--profile",
+      paramLabel = "NAME",
+      description =
+          "AWS profile from ~/.aws/config (default: AWS_PROFILE, else the default chain).")
+  String profile;
+
+  @Option(
+      names = "--region",
+      paramLabel = "REGION",
+      description = "AWS region (default: AWS_REGION, else the profile's region).")
+  String region;
+
+  /** The region from the flag or the SDK's chain (environment, profile). */
+  public Region region() {
+    if (region != null) {
+      return Region.of(region);
+    }
+    try {
+      DefaultAwsRegionProviderChain.Builder chain = DefaultAwsRegionProviderChain.builder();
+      if (profile != null) {
+        chain.profileName(profile);
+      }
+      return chain.build().getRegion();
+    } catch (SdkClientException e) {
+      throw new LgrException(
+          ExitCode.USAGE, "no AWS region: pass --region, set AWS_REGION, or give the profile one");
+    }
+  }
+
+  /** Credentials from the SDK's default chain, for the profile when one is named. */
+  public AwsCredentialsProvider credentials() {
+    DefaultCredentialsProvider.Builder chain = DefaultCredentialsProvider.builder();
+    if (profile != null) {
+      chain.profileName(profile);
+    }
+    return chain.build();
+  }
+}

@@ -1,0 +1,21 @@
+package dev.lgr.cli;
+
+/** lgr's exit codes, in one place. */
+public final class ExitCode {
+  /** Done, including "nothing to change". */
+  public static final int OK = 0;
+
+  /** A remote operation (AWS, GitHub) failed. */
+  public static final int REMOTE_FAILURE = 1;
+
+  /** Bad usage or input. */
+  public static final int USAGE = 2;
+
+  /** The world is not in the state needed (a prompt needed but no terminal, a failed stack). */
+  public static final int WRONG_STATE = 3;
+
+  /** A bug in lgr. */
+  public static final int BUG = 4;
+
+  private ExitCode() {}
+}

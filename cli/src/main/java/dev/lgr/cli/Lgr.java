@@ -1,0 +1,105 @@
+package dev.lgr.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code lgr} command: parses, dispatches to one subcommand, reports errors once. */
+@Command(
+    name = "lgr",
+    mixinStandardHelpOptions = true,
+    versionProvider = Lgr.Version.class,
+    description = {
+      "Serverless, ephemeral GitHub Actions runners in your own AWS account.",
+      "",
+      "Jobs that ask for `runs-on: [self-hosted, lambda]` get a fresh runner inside an AWS Lambda"
+          + " function, which exits when the job is done.",
+    },
+    subcommands = {Serve.class, CommandLine.HelpCommand.class},
+    footer = {
+      "",
+      "Exit codes: 0 ok, 1 a remote operation failed, 2 bad usage or input,"
+          + " 3 the world is not in the state needed, 4 a bug in lgr.",
+      "Run `lgr help COMMAND` for a command's options."
+    })
+public final class Lgr implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command");
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line, for {@link #main} and for tests. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Lgr());
+    cli.setExecutionExceptionHandler(Lgr::onException);
+    cli.setParameterExceptionHandler(Lgr::onBadUsage);
+    return cli;
+  }
+
+  private static int onBadUsage(CommandLine.ParameterException e, String[] args) {
+    PrintWriter err = e.getCommandLine().getErr();
+    err.println("Error: " + e.getMessage());
+    if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+      err.println(
+          "Run `" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help` for usage.");
+    }
+    return ExitCode.USAGE;
+  }
+
+  private static int onException(
+      Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
+    PrintWriter err = cli.getErr();
+    boolean verbose = parseResult.hasMatchedOption("--verbose");
+    int code;
+    if (e instanceof LgrException lgr) {
+      err.println("Error: " + lgr.getMessage());
+      for (Throwable cause = lgr.getCause(); cause != null; cause = cause.getCause()) {
+        if (cause.getMessage() != null && !cause.getMessage().equals(lgr.getMessage())) {
+          err.println("  caused by: " + cause.getMessage());
+        }
+      }
+      code = lgr.exitCode();
+    } else {
+      err.println("Error: unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage());
+      err.println("This is a bug in lgr; please report it with the output of --verbose.");
+      code = ExitCode.BUG;
+    }
+    if (verbose) {
+      e.printStackTrace(err);
+    } else if (cli.getCommandSpec().findOption("--verbose") != null) {
+      err.println("Re-run with --verbose for details.");
+    }
+    err.flush();
+    return code;
+  }
+
+  /** Reads the version Maven wrote into the jar. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws IOException {
+      Properties properties = new Properties();
+      try (InputStream in = Lgr.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          properties.load(in);
+        }
+      }
+      return new String[] {
+        "lgr " + properties.getProperty("version", "unknown"),
+        "Java "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ")"
+      };
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package dev.lgr.lambda.webhook;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.lgr.aws.AwsClients;
+import dev.lgr.aws.SecretsManagerSecret;
+import dev.lgr.aws.SqsJobQueue;
+import dev.lgr.webhook.BadRequestException;
+import dev.lgr.webhook.CachedSecret;
+import dev.lgr.webhook.HttpRequest;
+import dev.lgr.webhook.HttpResponse;
+import dev.lgr.webhook.JobQueue;
+import dev.lgr.webhook.JobRequest;
+import dev.lgr.webhook.WebhookSecret;
+import dev.lgr.webhook.WebhookService;
+import dev.lgr.webhook.WebhookSignature;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.crac.Core;
+import org.crac.Resource;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+
+/**
+ * The webhook Lambda function behind API Gateway: adapts the event to {@link WebhookService}.
+ *
+ * <p>Built once per execution environment. With SnapStart, {@link #beforeCheckpoint} primes the
+ * delivery path (event parsing, HMAC, JSON, routing) so that restored environments start warm; the
+ * secret is read on the first real delivery, never stored in the snapshot.
+ */
+public final class WebhookFunction implements RequestStreamHandler, Resource {
+  /** How often a failed signature may send the function back to Secrets Manager. */
+  static final Duration SECRET_REFRESH_INTERVAL = Duration.ofSeconds(1);
+
+  private final WebhookService service;
+  private final WebhookConfig config;
+
+  /** The constructor Lambda calls: configuration from the environment, AWS clients for it. */
+  public WebhookFunction() {
+    this(System.getenv(), null);
+    Core.getGlobalContext().register(this);
+  }
+
+  WebhookFunction(Map<String, String> env, java.net.URI endpoint) {
+    this.config = WebhookConfig.from(env);
+    AwsClients aws =
+        new AwsClients(
+            Region.of(config.region()), EnvironmentVariableCredentialsProvider.create(), endpoint);
+    this.service =
+        new WebhookService(
+            config.rules(),
+            new SecretsManagerSecret(
+                aws.secretsManager(), config.secretArn(), SECRET_REFRESH_INTERVAL),
+            new SqsJobQueue(aws.sqs(), config.queueUrl()),
+            System.out::println);
+  }
+
+  @Override
+  public void handleRequest(InputStream input, OutputStream output, Context context)
+      throws IOException {
+    ApiGatewayEvents.write(handle(service, input), output);
+  }
+
+  private static HttpResponse handle(WebhookService service, InputStream input) throws IOException {
+    HttpRequest request;
+    try {
+      request = ApiGatewayEvents.read(input);
+    } catch (BadRequestException e) {
+      return new HttpResponse(
+          e.status(), "{\"decision\":\"rejected\",\"reason\":\"not an HTTP event\"}");
+    }
+    return service.handle(request);
+  }
+
+  @Override
+  public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
+    prime(config, 200);
+  }
+
+  @Override
+  public void afterRestore(org.crac.Context<? extends Resource> context) {}
+
+  /**
+   * Runs signed deliveries through the same path as real ones, with a throw-away secret and a queue
+   * that keeps nothing, so the JIT and class loading happen before the snapshot.
+   */
+  static void prime(WebhookConfig config, int deliveries) {
+    String primingSecret = "lgr-priming-" + System.nanoTime();
+    WebhookSecret secret =
+        new CachedSecret(Duration.ZERO, System::nanoTime) {
+          @Override
+          protected String load() {
+            return primingSecret;
+          }
+        };
+    JobQueue discard = (JobRequest request) -> request.toJson();
+    WebhookService priming = new WebhookService(config.rules(), secret, discard, line -> {});
+    String label = config.rules().labels().get(0);
+    byte[] body =
+        ("{\"action\":\"queued\",\"workflow_job\":{\"id\":1,\"run_id\":2,\"run_attempt\":1,"
+                + "\"labels\":[\""
+                + label
+                + "\"]},\"repository\":{\"full_name\":\"lgr-priming/priming\","
+                + "\"owner\":{\"login\":\"lgr-priming\"}}}")
+            .getBytes(StandardCharsets.UTF_8);
+    String signature = WebhookSignature.sign(WebhookSignature.key(primingSecret), body);
+    String event =
+        "{\"version\":\"1.0\",\"httpMethod\":\"POST\",\"headers\":{"
+            + "\"Content-Type\":\"application/json\",\"X-GitHub-Event\":\"workflow_job\","
+            + "\"X-GitHub-Delivery\":\"priming\",\"X-Hub-Signature-256\":\""
+            + signature
+            + "\"},\"isBase64Encoded\":false,\"body\":"
+            + quote(new String(body, StandardCharsets.UTF_8))
+            + "}";
+    byte[] eventBytes = event.getBytes(StandardCharsets.UTF_8);
+    try {
+      for (int i = 0; i < deliveries; i++) {
+        ApiGatewayEvents.write(
+            handle(priming, new ByteArrayInputStream(eventBytes)), new ByteArrayOutputStream());
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("priming failed", e);
+    }
+  }
+
+  private static String quote(String json) {
+    return "\"" + json.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+}
