@@ -103,10 +103,10 @@ public final class WebhookServer implements AutoCloseable {
     return bytes;
   }
 
-  /** Stops accepting, lets requests in flight finish (up to two seconds), and releases the port. */
+  /** Stops accepting, lets requests in flight finish (up to a second), and releases the port. */
   @Override
   public void close() {
-    server.stop(2);
+    server.stop(1);
     workers.shutdown();
     try {
       workers.awaitTermination(2, TimeUnit.SECONDS);

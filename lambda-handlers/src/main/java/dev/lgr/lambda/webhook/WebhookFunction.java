@@ -21,7 +21,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
 import org.crac.Core;
 import org.crac.Resource;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
@@ -41,17 +40,24 @@ public final class WebhookFunction implements RequestStreamHandler, Resource {
   private final WebhookService service;
   private final WebhookConfig config;
 
-  /** The constructor Lambda calls: configuration from the environment, AWS clients for it. */
+  /** The constructor Lambda calls: configuration and credentials from the environment. */
   public WebhookFunction() {
-    this(System.getenv(), null);
+    this(WebhookConfig.from(System.getenv()), null);
     Core.getGlobalContext().register(this);
   }
 
-  WebhookFunction(Map<String, String> env, java.net.URI endpoint) {
-    this.config = WebhookConfig.from(env);
-    AwsClients aws =
-        new AwsClients(
-            Region.of(config.region()), EnvironmentVariableCredentialsProvider.create(), endpoint);
+  /**
+   * @param config the settings
+   * @param aws the clients to use, or null for the function's own (its region, its role's
+   *     credentials from the environment)
+   */
+  WebhookFunction(WebhookConfig config, AwsClients aws) {
+    this.config = config;
+    if (aws == null) {
+      aws =
+          new AwsClients(
+              Region.of(config.region()), EnvironmentVariableCredentialsProvider.create(), null);
+    }
     this.service =
         new WebhookService(
             config.rules(),

@@ -1,0 +1,104 @@
+package dev.lgr.testing;
+
+import dev.lgr.aws.AwsClients;
+import java.io.File;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+
+/**
+ * The AWS stand-in for integration tests: moto server on loopback. Uses the one at {@code
+ * LGR_TEST_MOTO_URL} when set (as {@code .ci/run} does), else starts {@code python3 -m moto.server}
+ * once per test JVM and stops it when the JVM ends. Tests isolate themselves by unique resource
+ * names ({@link #unique}), so one server serves them all.
+ */
+public final class MotoServer {
+  public static final Region REGION = Region.US_EAST_1;
+  public static final String ACCESS_KEY = "testing";
+  public static final String SECRET_KEY = "testing";
+
+  private static URI endpoint;
+
+  private MotoServer() {}
+
+  /** The server's base URL, starting one if needed. */
+  public static synchronized URI endpoint() {
+    if (endpoint == null) {
+      String url = System.getenv("LGR_TEST_MOTO_URL");
+      endpoint = url != null && !url.isBlank() ? URI.create(url) : start();
+    }
+    return endpoint;
+  }
+
+  /** Static credentials moto accepts. */
+  public static AwsCredentialsProvider credentials() {
+    return StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY));
+  }
+
+  /** Clients for moto, built as the handlers build theirs. */
+  public static AwsClients clients() {
+    return new AwsClients(REGION, credentials(), endpoint());
+  }
+
+  /** A resource name no other test uses. */
+  public static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static URI start() {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port for moto server", e);
+    }
+    Process process;
+    try {
+      File log = File.createTempFile("lgr-moto-", ".log");
+      process =
+          new ProcessBuilder("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", "" + port)
+              .redirectErrorStream(true)
+              .redirectOutput(log)
+              .start();
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot start moto server (python3 -m moto.server): " + e.getMessage(), e);
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
+    URI base = URI.create("http://127.0.0.1:" + port);
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "moto server exited at once: the integration tests need it;"
+                + " install it with pip install 'moto[server]'");
+      }
+      try {
+        HttpURLConnection connection =
+            (HttpURLConnection) base.resolve("/moto-api/").toURL().openConnection();
+        connection.setConnectTimeout(500);
+        if (connection.getResponseCode() == 200) {
+          return base;
+        }
+      } catch (IOException notYet) {
+        // still starting
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for moto server", e);
+      }
+    }
+    process.destroy();
+    throw new IllegalStateException("moto server did not answer within 30 s on " + base);
+  }
+}
