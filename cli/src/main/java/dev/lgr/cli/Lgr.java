@@ -75,7 +75,7 @@ public final class Lgr implements Runnable {
     }
     if (verbose) {
       e.printStackTrace(err);
-    } else if (cli.getCommandSpec().findOption("--verbose") != null) {
+    } else if (code != ExitCode.USAGE && cli.getCommandSpec().findOption("--verbose") != null) {
       err.println("Re-run with --verbose for details.");
     }
     err.flush();
