@@ -7,13 +7,15 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.Map;
 
-/** Writes a flat JSON object (strings, numbers, booleans; nulls left out) on one line. */
-final class JsonText {
+/**
+ * Writes a flat JSON object (strings, numbers, booleans; nulls left out) on one line: log lines.
+ */
+public final class JsonText {
   private static final JsonFactory JSON = new JsonFactory();
 
   private JsonText() {}
 
-  static String object(Map<String, ?> fields) {
+  public static String object(Map<String, ?> fields) {
     StringWriter out = new StringWriter(160);
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();

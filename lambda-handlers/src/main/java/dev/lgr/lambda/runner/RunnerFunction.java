@@ -1,0 +1,137 @@
+package dev.lgr.lambda.runner;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.jr.ob.JSON;
+import dev.lgr.aws.AwsClients;
+import dev.lgr.aws.SecretsManagerCredential;
+import dev.lgr.github.GitHubClient;
+import dev.lgr.github.GitHubCredential;
+import dev.lgr.webhook.JobRequest;
+import dev.lgr.webhook.JsonText;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+
+/**
+ * The runner Lambda function, fed by the jobs queue (batch size 1): one GitHub runner per message.
+ *
+ * <p>Answers with SQS's partial-batch response: a message whose runner ran is done, whatever the
+ * job's result, so SQS never starts a second runner for it; a message for which no runner could be
+ * started is reported failed, so SQS retries it and then moves it to the dead-letter queue.
+ */
+public final class RunnerFunction implements RequestStreamHandler {
+  private final RunnerSettings settings;
+  private final GitHubCredential credential;
+  private final Map<String, String> childEnv;
+  private final Consumer<String> log;
+
+  /** The constructor Lambda calls: settings and AWS credentials from the environment. */
+  public RunnerFunction() {
+    this(RunnerSettings.from(System.getenv()), System.getenv(), null, System.out::println);
+  }
+
+  /**
+   * @param env the function's environment, passed on to the runner without lgr's own values
+   * @param aws clients, or null for the function's own
+   */
+  RunnerFunction(
+      RunnerSettings settings, Map<String, String> env, AwsClients aws, Consumer<String> log) {
+    this.settings = settings;
+    if (aws == null) {
+      aws =
+          new AwsClients(
+              Region.of(env.getOrDefault("AWS_REGION", "us-east-1")),
+              EnvironmentVariableCredentialsProvider.create(),
+              null);
+    }
+    this.credential =
+        new SecretsManagerCredential(aws.secretsManager(), settings.credentialSecretArn());
+    this.childEnv = childEnvironment(env);
+    this.log = log;
+  }
+
+  @Override
+  public void handleRequest(InputStream input, OutputStream output, Context context)
+      throws IOException {
+    handle(input, output, context::getRemainingTimeInMillis);
+  }
+
+  void handle(InputStream input, OutputStream output, LongSupplier remainingMillis)
+      throws IOException {
+    List<Map<String, Object>> failures = new ArrayList<>();
+    for (Map<String, Object> record : records(input)) {
+      String messageId = String.valueOf(record.get("messageId"));
+      try {
+        JobRequest request = JobRequest.fromJson(String.valueOf(record.get("body")));
+        GitHubClient github =
+            new GitHubClient(settings.githubApi(), credential, remainingMillis, 1000);
+        new RunnerSession(
+                settings, github, childEnv, List.of(credential.token()), log, remainingMillis)
+            .run(request);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failures.add(Map.of("itemIdentifier", messageId));
+        error(messageId, "interrupted");
+      } catch (RuntimeException | IOException e) {
+        failures.add(Map.of("itemIdentifier", messageId));
+        error(messageId, "no runner started: " + e.getMessage());
+      }
+    }
+    output.write(JSON.std.asBytes(Map.of("batchItemFailures", failures)));
+  }
+
+  private void error(String messageId, String message) {
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("event", "failed");
+    line.put("message_id", messageId);
+    line.put("message", message);
+    log.accept(JsonText.object(line));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> records(InputStream input) throws IOException {
+    Object records = JSON.std.mapFrom(input).get("Records");
+    List<Map<String, Object>> out = new ArrayList<>();
+    if (records instanceof List<?> list) {
+      for (Object record : list) {
+        if (record instanceof Map<?, ?> map) {
+          out.add((Map<String, Object>) map);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The runner's environment: the function's own (so jobs act with the function's IAM role and
+   * region) without lgr's settings, the Lambda runtime's API address, or anything GitHub-named.
+   */
+  static Map<String, String> childEnvironment(Map<String, String> env) {
+    Map<String, String> child = new LinkedHashMap<>();
+    env.forEach(
+        (name, value) -> {
+          String upper = name.toUpperCase(Locale.ROOT);
+          boolean drop =
+              upper.startsWith("LGR_")
+                  || upper.startsWith("GITHUB_")
+                  || upper.startsWith("GH_")
+                  || upper.contains("TOKEN") && !upper.equals("AWS_SESSION_TOKEN")
+                  || upper.equals("AWS_LAMBDA_RUNTIME_API")
+                  || upper.equals("_HANDLER");
+          if (!drop) {
+            child.put(name, value);
+          }
+        });
+    return child;
+  }
+}

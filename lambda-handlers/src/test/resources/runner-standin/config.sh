@@ -1,0 +1,3 @@
+#!/bin/bash
+echo "config.sh is not used with --jitconfig"
+exit 1
