@@ -318,6 +318,16 @@ public final class ImageService {
         Credential credential = credentials.forRegistry(base.getRegistry()).orElse(null);
         RegistryClient client = factory.setCredential(credential).newRegistryClient();
         if (!client.doPullBearerAuth()) {
+          if (credential == null) {
+            throw new ImageBuildException(
+                ImageBuildException.Kind.REMOTE,
+                "cannot read the base image "
+                    + base
+                    + " (nothing was pushed): "
+                    + base.getRegistry()
+                    + " asks for a login and lgr has none for it (see --registry-auth)",
+                e);
+          }
           client.configureBasicAuth();
         }
         manifest = client.checkManifest(base.getQualifier());
