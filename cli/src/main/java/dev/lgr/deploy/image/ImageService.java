@@ -39,8 +39,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -105,31 +110,48 @@ public final class ImageService {
     RegistryCredentials credentials =
         request.credentials() == null ? RegistryCredentials.none() : request.credentials();
 
-    listener.step(
-        request.runnerVersion() == null
-            ? "Using the GitHub runner lgr was made with"
-            : "Looking up the GitHub runner " + request.runnerVersion());
-    RunnerRelease release = runners.resolve(request.runnerVersion());
-    String sha256 = release.checksum(arch);
-    Path archive = runners.archive(release, arch, listener);
-    Path runner =
-        RunnerInstall.extract(
-            archive,
-            sha256,
-            "actions-runner-" + release.version() + "-linux-" + arch.runner(),
-            cache.resolve("runner"),
-            listener);
-    FunctionJars jars =
-        request.functionJars() != null
-            ? request.functionJars()
-            : FunctionJars.bundled(cache.resolve("function-jars"));
-
     ImageReference base = parse(request.baseImage(), "--base-image");
-    ImageReference target = request.target().image();
+    ImageReference requested = request.target().image();
+
+    // Three independent preparations, run side by side so that an unchanged rebuild waits for the
+    // slowest (usually re-checking the cached runner archive's checksum) rather than for all:
+    // the runner (resolve, download or re-check, unpack), the function's jars, the base image.
+    ExecutorService workers =
+        Executors.newFixedThreadPool(
+            4,
+            task -> {
+              Thread thread = new Thread(task, "lgr-image-prepare");
+              thread.setDaemon(true);
+              return thread;
+            });
+    Runner prepared;
+    FunctionJars jars;
+    try {
+      CompletableFuture<Runner> runnerReady =
+          CompletableFuture.supplyAsync(
+              () -> prepareRunner(request, arch, listener, workers), workers);
+      CompletableFuture<FunctionJars> jarsReady =
+          CompletableFuture.supplyAsync(
+              () ->
+                  request.functionJars() != null
+                      ? request.functionJars()
+                      : FunctionJars.bundled(cache.resolve("function-jars")),
+              workers);
+      CompletableFuture<Void> baseReady =
+          CompletableFuture.runAsync(() -> checkBase(base, credentials, listener), workers);
+      awaitAll(runnerReady, jarsReady, baseReady);
+      prepared = runnerReady.join();
+      jars = jarsReady.join();
+    } finally {
+      workers.shutdownNow();
+    }
+    RunnerRelease release = prepared.release();
+    Path runner = prepared.root();
+
+    ImageReference target = requested;
     if (target.usesDefaultTag() && target.getDigest().isEmpty()) {
       target = target.withQualifier(defaultTag(release, arch));
     }
-    checkBase(base, credentials, listener);
 
     JibContainerBuilder image =
         Jib.from(registryImage(base, credentials))
@@ -205,6 +227,67 @@ public final class ImageService {
         pushes ? tally.present(imageId) : 0,
         pushes ? tally.bytesPushed(imageId) : 0,
         Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  /** A runner release, checked and unpacked. */
+  private record Runner(RunnerRelease release, Path root) {}
+
+  private Runner prepareRunner(
+      ImageBuildRequest request, Arch arch, BuildListener listener, Executor workers) {
+    CompletableFuture<String> cached = runners.hashCached(request.runnerVersion(), arch, workers);
+    listener.step(
+        request.runnerVersion() == null
+            ? "Using the GitHub runner lgr was made with"
+            : "Looking up the GitHub runner " + request.runnerVersion());
+    RunnerRelease release = runners.resolve(request.runnerVersion());
+    String sha256 = release.checksum(arch);
+    Path archive =
+        runners.archive(
+            release,
+            arch,
+            listener,
+            cached != null && release.version().equals(versionOf(request, release))
+                ? cached
+                : null);
+    Path root =
+        RunnerInstall.extract(
+            archive,
+            sha256,
+            "actions-runner-" + release.version() + "-linux-" + arch.runner(),
+            cache.resolve("runner"),
+            listener);
+    return new Runner(release, root);
+  }
+
+  private static String versionOf(ImageBuildRequest request, RunnerRelease release) {
+    String spec = request.runnerVersion();
+    return spec == null || spec.isBlank() ? release.version() : spec.strip().replaceFirst("^v", "");
+  }
+
+  /** Waits for all the tasks; throws the first failure as soon as there is one. */
+  private static void awaitAll(CompletableFuture<?>... tasks) {
+    CompletableFuture<Void> failed = new CompletableFuture<>();
+    for (CompletableFuture<?> task : tasks) {
+      task.whenComplete(
+          (value, error) -> {
+            if (error != null) {
+              failed.completeExceptionally(error);
+            }
+          });
+    }
+    try {
+      CompletableFuture.anyOf(CompletableFuture.allOf(tasks), failed).join();
+    } catch (CompletionException e) {
+      Throwable cause =
+          e.getCause() instanceof CompletionException inner ? inner.getCause() : e.getCause();
+      if (cause instanceof RuntimeException failure) {
+        throw failure;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw e;
+    }
   }
 
   private static ImageReference parse(String reference, String what) {

@@ -19,6 +19,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -213,10 +215,42 @@ public final class RunnerReleases {
   }
 
   /**
+   * Starts computing the SHA-256 of the cached archive that {@code spec} names when that is known
+   * without asking GitHub (lgr's own release or a given version), so that re-checking it overlaps
+   * with the lookup; null when there is nothing to start.
+   */
+  public CompletableFuture<String> hashCached(String spec, Arch arch, Executor executor) {
+    String version;
+    if (spec == null || spec.isBlank()) {
+      version = bundled.version();
+    } else {
+      Matcher tag = TAG.matcher(spec.strip());
+      if (!tag.matches()) {
+        return null;
+      }
+      version = tag.group(1);
+    }
+    Path file = cache.resolve(new RunnerRelease(version, Map.of(), "").archiveName(arch));
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    return CompletableFuture.supplyAsync(() -> sha256(file), executor);
+  }
+
+  /**
    * The release's archive for {@code arch}, from the cache when the cached file still matches the
    * published checksum, else downloaded and checked. Never returns an unchecked file.
    */
   public Path archive(RunnerRelease release, Arch arch, BuildListener listener) {
+    return archive(release, arch, listener, null);
+  }
+
+  /**
+   * As {@link #archive(RunnerRelease, Arch, BuildListener)}, with the cached file's checksum
+   * already being computed by {@link #hashCached}.
+   */
+  public Path archive(
+      RunnerRelease release, Arch arch, BuildListener listener, CompletableFuture<String> cached) {
     String expected = release.checksum(arch);
     Path file = cache.resolve(release.archiveName(arch));
     try {
@@ -227,7 +261,7 @@ public final class RunnerReleases {
     }
     if (Files.isRegularFile(file)) {
       listener.step("Checking the cached " + file.getFileName());
-      String actual = sha256(file);
+      String actual = cached != null ? cached.join() : sha256(file);
       if (actual.equals(expected)) {
         return file;
       }
