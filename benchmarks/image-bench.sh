@@ -33,9 +33,12 @@ done
 work="$(mktemp -d -t lgr-image-bench.XXXXXX)"
 registry_pid=""
 http_pid=""
+stop() { # a server this script started
+  if [ -n "$1" ]; then kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; fi
+}
 cleanup() {
-  [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
-  [ -n "$http_pid" ] && kill "$http_pid" 2>/dev/null && wait "$http_pid" 2>/dev/null
+  stop "$registry_pid"
+  stop "$http_pid"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -55,7 +58,7 @@ printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$registry" "$(printf 'bench:benchpass
   > "$work/home/.docker/config.json"
 
 start_registry() { # fresh, empty storage
-  [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null || true
+  stop "$registry_pid"
   rm -rf "$work/registry" && mkdir -p "$work/registry"
   cat > "$work/registry.yml" <<EOF
 version: 0.1
