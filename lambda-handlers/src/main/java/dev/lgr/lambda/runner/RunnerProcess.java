@@ -86,22 +86,25 @@ final class RunnerProcess {
   }
 
   /**
-   * Stops the runner and everything it started: SIGTERM first (the runner then tells GitHub it is
-   * going), SIGKILL after {@code graceMillis}.
+   * Stops the runner and everything it started: SIGTERM to the processes {@code run.sh} started
+   * (the runner listener then gives its job up and tells GitHub), not to {@code run.sh} itself,
+   * which ends when they do and keeps their output flowing until then; SIGKILL to whatever is left
+   * after {@code graceMillis}.
    */
   void stop(long graceMillis) throws InterruptedException {
     List<ProcessHandle> tree = new ArrayList<>();
     process.descendants().forEach(tree::add);
-    tree.forEach(ProcessHandle::destroy);
-    process.destroy();
+    if (tree.isEmpty()) {
+      process.destroy();
+    } else {
+      tree.forEach(ProcessHandle::destroy);
+    }
     if (!process.waitFor(Math.max(0, graceMillis), TimeUnit.MILLISECONDS)) {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      tree.forEach(ProcessHandle::destroyForcibly);
+      process.descendants().forEach(tree::add);
       process.destroyForcibly();
       process.waitFor(5, TimeUnit.SECONDS);
-    } else {
-      tree.forEach(ProcessHandle::destroyForcibly);
     }
+    tree.forEach(ProcessHandle::destroyForcibly); // nothing of the runner outlives it
   }
 
   /** The exit code, after the runner ended; also waits for the last output lines. */

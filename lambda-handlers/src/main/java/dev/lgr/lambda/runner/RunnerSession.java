@@ -11,6 +11,7 @@ import dev.lgr.webhook.JsonText;
 import dev.lgr.webhook.RoutingRules;
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +37,9 @@ final class RunnerSession {
   }
 
   private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** How long a runner GitHub still counts busy is asked to go before the reconciler is left it. */
+  private static final Duration DEREGISTER_PATIENCE = Duration.ofSeconds(30);
 
   private final RunnerSettings settings;
   private final GitHubClient github;
@@ -229,20 +233,39 @@ final class RunnerSession {
     }
   }
 
-  private void deregister(JobRequest request, RunnerScope scope, Runner runner) {
-    try {
-      boolean removed = github.deleteRunner(scope, runner.id());
-      event(
-          request,
-          runner.name(),
-          "deregistered",
-          removed ? "runner removed from GitHub" : "runner already gone from GitHub");
-    } catch (GitHubException e) {
-      event(
-          request,
-          runner.name(),
-          "error",
-          "could not remove the runner from GitHub (the reconciler will): " + e.getMessage());
+  /**
+   * Removes the runner from GitHub. GitHub refuses (422) while it still counts the runner busy, as
+   * it does for a moment after a stopped runner gave its job up: that is retried with backoff while
+   * time is left, then left to the reconciler.
+   */
+  private void deregister(JobRequest request, RunnerScope scope, Runner runner)
+      throws InterruptedException {
+    long waitMillis = 500;
+    long giveUp = System.nanoTime() + DEREGISTER_PATIENCE.toNanos();
+    while (true) {
+      try {
+        boolean removed = github.deleteRunner(scope, runner.id());
+        event(
+            request,
+            runner.name(),
+            "deregistered",
+            removed ? "runner removed from GitHub" : "runner already gone from GitHub");
+        return;
+      } catch (GitHubException e) {
+        boolean stillBusy = e.status() == 422;
+        boolean timeLeft =
+            remainingMillis.getAsLong() > waitMillis + 1_000 && System.nanoTime() < giveUp;
+        if (!stillBusy || !timeLeft) {
+          event(
+              request,
+              runner.name(),
+              "error",
+              "could not remove the runner from GitHub (the reconciler will): " + e.getMessage());
+          return;
+        }
+        Thread.sleep(waitMillis);
+        waitMillis = Math.min(waitMillis * 2, 5_000);
+      }
     }
   }
 
