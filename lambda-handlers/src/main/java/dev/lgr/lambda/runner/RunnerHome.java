@@ -9,22 +9,25 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * The runner's writable home in Lambda's scratch space. The image's filesystem is read-only and the
  * GitHub runner writes into its own folder ({@code .runner}, {@code _diag}, {@code _work}, {@code
  * run-helper.sh}), so each invocation gets a fresh folder that mirrors the installed runner:
- * top-level files and the small files of {@code bin/} (the native launchers, which locate the
- * runner's root from their own path) are copied, the large libraries and {@code externals/} are
- * symbolic links. That costs milliseconds where copying the ~200 MB tree costs seconds.
+ * top-level files and the native launchers of {@code bin/} ({@code Runner.Listener}, {@code
+ * Runner.Worker}, {@code Runner.PluginHost}: .NET app hosts, which find the runner's root from
+ * their own resolved path, so they must be real files in the new folder) are copied; every other
+ * file of {@code bin/} and all of {@code externals/} are symbolic links. That copies well under a
+ * megabyte where copying the ~200 MB tree costs seconds (benchmarks/runner-prep-bench.sh).
  *
  * <p>Layout under the scratch folder: {@code runner/} (the runner's root), {@code home/} ({@code
  * HOME}), {@code tmp/} ({@code TMPDIR}, {@code RUNNER_TEMP}).
  */
 final class RunnerHome {
-  /** Files in {@code bin/} up to this size are copied; larger ones are linked. */
-  static final long COPY_LIMIT_BYTES = 256 * 1024;
+  /** Launchers larger than this are linked all the same (an app host is about 70 KB). */
+  static final long COPY_LIMIT_BYTES = 1024 * 1024;
 
   private final Path root;
   private final Path home;
@@ -86,7 +89,7 @@ final class RunnerHome {
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
               throws IOException {
             Path copy = target.resolve(bin.relativize(file).toString());
-            if (attrs.isRegularFile() && attrs.size() <= COPY_LIMIT_BYTES) {
+            if (isLauncher(file, attrs)) {
               Files.copy(file, copy, StandardCopyOption.COPY_ATTRIBUTES);
             } else {
               Files.createSymbolicLink(copy, file);
@@ -94,6 +97,23 @@ final class RunnerHome {
             return FileVisitResult.CONTINUE;
           }
         });
+  }
+
+  /** The runner's .NET app hosts. */
+  private static final Set<String> APP_HOSTS =
+      Set.of("Runner.Listener", "Runner.Worker", "Runner.PluginHost");
+
+  /**
+   * A native launcher: one of the runner's app hosts, or another executable without an extension
+   * (such as {@code createdump}), of modest size.
+   */
+  private static boolean isLauncher(Path file, BasicFileAttributes attrs) {
+    String name = file.getFileName().toString();
+    boolean launcherName = APP_HOSTS.contains(name) || name.indexOf('.') < 0;
+    return attrs.isRegularFile()
+        && attrs.size() <= COPY_LIMIT_BYTES
+        && launcherName
+        && Files.isExecutable(file);
   }
 
   static void deleteRecursively(Path path) throws IOException {

@@ -13,10 +13,10 @@ class RunnerHomeTest {
   @TempDir Path dir;
 
   @Test
-  void prepare_mirrorsTheRunner_copyingSmallFilesAndLinkingLargeOnes() throws IOException {
+  void prepare_mirrorsTheRunner_copyingLaunchersAndLinkingLibraries() throws IOException {
     Path installed = StandInRunner.install(dir.resolve("opt"), "job 0");
-    Files.write(
-        installed.resolve("bin/libcoreclr.so"), new byte[(int) RunnerHome.COPY_LIMIT_BYTES + 1]);
+    Files.write(installed.resolve("bin/libcoreclr.so"), new byte[1024]);
+    Files.write(installed.resolve("bin/Runner.Worker.runtimeconfig.json"), new byte[100]);
 
     RunnerHome home = RunnerHome.prepare(installed, dir.resolve("scratch"));
 
@@ -27,6 +27,8 @@ class RunnerHomeTest {
     assertThat(Files.isSymbolicLink(root.resolve("bin/Runner.Listener"))).isFalse();
     assertThat(Files.isExecutable(root.resolve("bin/Runner.Listener"))).isTrue();
     assertThat(Files.isSymbolicLink(root.resolve("bin/libcoreclr.so"))).isTrue();
+    assertThat(Files.isSymbolicLink(root.resolve("bin/Runner.Listener.dll"))).isTrue();
+    assertThat(Files.isSymbolicLink(root.resolve("bin/Runner.Worker.runtimeconfig.json"))).isTrue();
     assertThat(Files.readSymbolicLink(root.resolve("externals")))
         .isEqualTo(installed.resolve("externals"));
     assertThat(home.home()).isDirectory();
