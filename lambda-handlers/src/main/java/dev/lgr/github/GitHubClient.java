@@ -9,18 +9,21 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The GitHub REST calls lgr's functions make (runners, jobs), on the JDK's HTTP client.
+ * The GitHub REST calls lgr's functions make (runners, jobs), on the JDK's HTTP client, and {@link
+ * #call} for any other.
  *
  * <p>Calls retry with backoff on 5xx, 429, secondary rate limits and network failures, honouring
  * {@code Retry-After} and {@code x-ratelimit-reset}, but only within the time left: a retry that
@@ -116,7 +119,7 @@ public final class GitHubClient {
       for (Object runner : asList(object(response.body).get("runners"))) {
         runners.add(runner(asMap(runner)));
       }
-      next = nextPage(response.link);
+      next = nextPage(response.header("link"));
     }
     return runners;
   }
@@ -130,6 +133,22 @@ public final class GitHubClient {
         (String) job.get("status"),
         (String) job.get("conclusion"),
         (String) job.get("runner_name"));
+  }
+
+  /**
+   * Any other REST call, with the same retries, re-authentication and deadline as the calls above.
+   * The caller reads the answer, whatever its status.
+   *
+   * @param method {@code GET}, {@code POST}, {@code PATCH}, {@code DELETE}...
+   * @param path a path under the API base, query included ({@code /repos/o/r/hooks?per_page=100}),
+   *     or an absolute URL on the API's host (a {@code Link} header's next page)
+   * @param body a JSON object to send (maps, lists, strings, numbers, booleans), or null
+   * @return GitHub's last answer once retrying is over
+   * @throws GitHubException when no answer came (network failure, no time left) or the URL is off
+   *     the API host
+   */
+  public Response call(String method, String path, Map<String, Object> body) {
+    return exchange(method, path, body);
   }
 
   private String send(String method, String path, Map<String, Object> body, int expected) {
@@ -210,38 +229,37 @@ public final class GitHubClient {
     }
     HttpResponse<String> response =
         http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    var headers = response.headers();
+    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    headers.putAll(response.headers().map());
     return new Response(
-        response.statusCode(),
-        response.body(),
-        headers.firstValue("link").orElse(null),
-        headers.firstValue("retry-after").orElse(null),
-        headers.firstValue("x-ratelimit-remaining").orElse(null),
-        headers.firstValue("x-ratelimit-reset").orElse(null));
+        response.statusCode(), response.body(), Collections.unmodifiableMap(headers));
   }
 
   /** How long to wait before retrying this answer; negative when it must not be retried. */
   private long retryWait(Response response, int attempt) {
     int status = response.status;
+    String retryAfter = response.header("retry-after");
+    String rateLimitRemaining = response.header("x-ratelimit-remaining");
+    String rateLimitReset = response.header("x-ratelimit-reset");
     boolean rateLimited =
         status == 429
             || (status == 403
-                && (response.retryAfter != null
-                    || "0".equals(response.rateLimitRemaining)
+                && (retryAfter != null
+                    || "0".equals(rateLimitRemaining)
                     || response.body.toLowerCase(Locale.ROOT).contains("rate limit")));
     if (!rateLimited && status < 500) {
       return -1;
     }
-    if (response.retryAfter != null) {
+    if (retryAfter != null) {
       try {
-        return Math.max(0, Long.parseLong(response.retryAfter.trim())) * 1000;
+        return Math.max(0, Long.parseLong(retryAfter.trim())) * 1000;
       } catch (NumberFormatException ignored) {
         // an HTTP date: fall through to the other hints
       }
     }
-    if ("0".equals(response.rateLimitRemaining) && response.rateLimitReset != null) {
+    if ("0".equals(rateLimitRemaining) && rateLimitReset != null) {
       try {
-        long reset = Long.parseLong(response.rateLimitReset.trim()) * 1000;
+        long reset = Long.parseLong(rateLimitReset.trim()) * 1000;
         return Math.max(1000, reset - Instant.now().toEpochMilli());
       } catch (NumberFormatException ignored) {
         // fall through
@@ -341,11 +359,18 @@ public final class GitHubClient {
     return value instanceof List<?> list ? list : List.of();
   }
 
-  private record Response(
-      int status,
-      String body,
-      String link,
-      String retryAfter,
-      String rateLimitRemaining,
-      String rateLimitReset) {}
+  /**
+   * One answer from GitHub.
+   *
+   * @param status the HTTP status
+   * @param body the body as text (empty when there is none)
+   * @param headers the headers, looked up case-insensitively
+   */
+  public record Response(int status, String body, Map<String, List<String>> headers) {
+    /** The first value of a header, or null. */
+    public String header(String name) {
+      List<String> values = headers.get(name);
+      return values == null || values.isEmpty() ? null : values.get(0);
+    }
+  }
 }

@@ -337,6 +337,125 @@ class GitHubStandInTest {
   }
 
   @Test
+  void delivery_byId_hasRequestAndResponse_unknownIs404() throws Exception {
+    String create =
+        "{\"name\":\"web\",\"events\":[\"workflow_job\"],"
+            + "\"config\":{\"url\":\"https://example.com/webhook\",\"content_type\":\"json\","
+            + "\"secret\":\"s3cret-value\"}}";
+    long id =
+        JSON.readTree(call("POST", "/repos/octo/app/hooks", create).body()).get("id").asLong();
+    String deliveries = "/repos/octo/app/hooks/" + id + "/deliveries";
+    long deliveryId = JSON.readTree(call("GET", deliveries, null).body()).get(0).get("id").asLong();
+
+    HttpResponse<String> one = call("GET", deliveries + "/" + deliveryId, null);
+
+    assertThat(one.statusCode()).isEqualTo(200);
+    JsonNode delivery = JSON.readTree(one.body());
+    assertThat(delivery.get("event").asText()).isEqualTo("ping");
+    assertThat(delivery.get("status_code").asInt()).isEqualTo(200);
+    assertThat(delivery.at("/request/payload/hook_id").asLong()).isEqualTo(id);
+    assertThat(delivery.at("/request/payload/hook/config/secret").asText()).isEqualTo("********");
+    assertThat(delivery.at("/request/headers/X-Hub-Signature-256").asText()).startsWith("sha256=");
+    assertThat(call("GET", deliveries + "/999", null).statusCode()).isEqualTo(404);
+    assertThat(github.violations()).isEmpty();
+    assertThat(github.responseMismatches()).isEmpty();
+  }
+
+  @Test
+  void deliverPings_postsSignedPingToTheHook_andRecordsTheAnswer() throws Exception {
+    List<String> signatures = new ArrayList<>();
+    com.sun.net.httpserver.HttpServer receiver =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    receiver.createContext(
+        "/",
+        exchange -> {
+          byte[] body = exchange.getRequestBody().readAllBytes();
+          synchronized (signatures) {
+            signatures.add(exchange.getRequestHeaders().getFirst("X-Hub-Signature-256"));
+          }
+          boolean ok = exchange.getRequestURI().getPath().equals("/ok");
+          byte[] answer = (ok ? "pong" : "bad signature").getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(ok ? 200 : 401, answer.length);
+          exchange.getResponseBody().write(answer);
+          exchange.close();
+          assertThat(body).isNotEmpty();
+        });
+    receiver.start();
+    try {
+      github.deliverPings(true);
+      String base = "http://127.0.0.1:" + receiver.getAddress().getPort();
+      long ok = createHook(base + "/ok");
+      long refused = createHook(base + "/refused");
+      long unreachable = createHook("http://127.0.0.1:1/nothing");
+
+      JsonNode okDelivery = awaitDelivery(ok);
+      JsonNode refusedDelivery = awaitDelivery(refused);
+      JsonNode unreachableDelivery = awaitDelivery(unreachable);
+
+      assertThat(okDelivery.get("status_code").asInt()).isEqualTo(200);
+      assertThat(okDelivery.get("status").asText()).isEqualTo("OK");
+      assertThat(refusedDelivery.get("status_code").asInt()).isEqualTo(401);
+      assertThat(refusedDelivery.get("status").asText()).isEqualTo("Invalid HTTP Response: 401");
+      JsonNode detail =
+          JSON.readTree(
+              call(
+                      "GET",
+                      "/repos/octo/app/hooks/"
+                          + refused
+                          + "/deliveries/"
+                          + refusedDelivery.get("id").asLong(),
+                      null)
+                  .body());
+      assertThat(detail.at("/response/payload").asText()).isEqualTo("bad signature");
+      assertThat(unreachableDelivery.get("status").asText()).isEqualTo("failed to connect");
+      synchronized (signatures) {
+        assertThat(signatures).hasSize(2).allMatch(v -> v.startsWith("sha256="));
+      }
+      assertThat(github.violations()).isEmpty();
+      assertThat(github.responseMismatches()).isEmpty();
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  @Test
+  void classicToken_answersCarryItsScopes() throws Exception {
+    github.classicToken("ghp_classic", true, "repo", "workflow");
+
+    HttpResponse<String> repo =
+        send("GET", URI.create(github.baseUrl() + "/repos/octo/app"), null, "ghp_classic");
+    HttpResponse<String> fineGrained = call("GET", "/repos/octo/app", null);
+
+    assertThat(repo.headers().firstValue("x-oauth-scopes")).hasValue("repo, workflow");
+    assertThat(fineGrained.headers().firstValue("x-oauth-scopes")).isEmpty();
+  }
+
+  private long createHook(String url) throws Exception {
+    String body =
+        "{\"name\":\"web\",\"events\":[\"workflow_job\"],\"config\":{\"url\":\""
+            + url
+            + "\",\"content_type\":\"json\",\"secret\":\"s3cret-value\"}}";
+    HttpResponse<String> created = call("POST", "/repos/octo/app/hooks", body);
+    assertThat(created.statusCode()).isEqualTo(201);
+    return JSON.readTree(created.body()).get("id").asLong();
+  }
+
+  private JsonNode awaitDelivery(long hookId) throws Exception {
+    Instant deadline = Instant.now().plusSeconds(15);
+    while (Instant.now().isBefore(deadline)) {
+      JsonNode list =
+          JSON.readTree(
+              call("GET", "/repos/octo/app/hooks/" + hookId + "/deliveries", null).body());
+      if (list.size() > 0) {
+        return list.get(0);
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no delivery for hook " + hookId);
+  }
+
+  @Test
   void auth_missingOrUnknownToken_is401_reader_is403_onRunners() throws Exception {
     URI runners = URI.create(github.baseUrl() + "/repos/octo/app/actions/runners");
 
