@@ -21,16 +21,22 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import org.crac.Core;
 import org.crac.Resource;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * The webhook Lambda function behind API Gateway: adapts the event to {@link WebhookService}.
  *
  * <p>Built once per execution environment. With SnapStart, {@link #beforeCheckpoint} primes the
- * delivery path (event parsing, HMAC, JSON, routing) so that restored environments start warm; the
+ * delivery path (event parsing, HMAC, JSON, routing) and the two AWS calls up to the point of
+ * sending ({@link AwsCallPriming}; nothing is sent) so that restored environments start warm; the
  * secret is read on the first real delivery, never stored in the snapshot.
  */
 public final class WebhookFunction implements RequestStreamHandler, Resource {
@@ -39,6 +45,8 @@ public final class WebhookFunction implements RequestStreamHandler, Resource {
 
   private final WebhookService service;
   private final WebhookConfig config;
+  private final SecretsManagerClient secretsManager;
+  private final SqsClient sqs;
 
   /** The constructor Lambda calls: configuration and credentials from the environment. */
   public WebhookFunction() {
@@ -49,22 +57,39 @@ public final class WebhookFunction implements RequestStreamHandler, Resource {
   /**
    * @param config the settings
    * @param aws the clients to use, or null for the function's own (its region, its role's
-   *     credentials from the environment)
+   *     credentials: {@link #roleCredentials})
    */
   WebhookFunction(WebhookConfig config, AwsClients aws) {
     this.config = config;
     if (aws == null) {
-      aws =
-          new AwsClients(
-              Region.of(config.region()), EnvironmentVariableCredentialsProvider.create(), null);
+      aws = new AwsClients(Region.of(config.region()), roleCredentials(System.getenv()), null);
     }
+    this.secretsManager = aws.secretsManager();
+    this.sqs = aws.sqs();
     this.service =
         new WebhookService(
             config.rules(),
-            new SecretsManagerSecret(
-                aws.secretsManager(), config.secretArn(), SECRET_REFRESH_INTERVAL),
-            new SqsJobQueue(aws.sqs(), config.queueUrl()),
+            new SecretsManagerSecret(secretsManager, config.secretArn(), SECRET_REFRESH_INTERVAL),
+            new SqsJobQueue(sqs, config.queueUrl()),
             System.out::println);
+  }
+
+  /**
+   * The function role's credentials. Lambda puts them in the environment, except with SnapStart,
+   * where the Java runtime serves them from the container credentials endpoint instead (so that
+   * restored environments get fresh ones) and the environment has no access keys. The same order as
+   * the SDK's default chain, without searching the rest of it.
+   */
+  static AwsCredentialsProvider roleCredentials(Map<String, String> env) {
+    boolean keys = !isBlank(env.get("AWS_ACCESS_KEY_ID"));
+    boolean container = !isBlank(env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"));
+    return !keys && container
+        ? ContainerCredentialsProvider.builder().build()
+        : EnvironmentVariableCredentialsProvider.create();
+  }
+
+  private static boolean isBlank(String value) {
+    return value == null || value.isBlank();
   }
 
   @Override
@@ -87,6 +112,7 @@ public final class WebhookFunction implements RequestStreamHandler, Resource {
   @Override
   public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
     prime(config, 200);
+    AwsCallPriming.prime(secretsManager, sqs, config.queueUrl(), 50);
   }
 
   @Override
