@@ -46,8 +46,9 @@ public abstract class CachedSecret implements WebhookSecret {
   }
 
   private byte[] read() {
-    String text = load();
+    // A failed read counts too: a store that is down is not asked again for every bad signature.
     loadedAt = nanoClock.getAsLong();
+    String text = load();
     if (text == null || text.isEmpty()) {
       throw new SecretUnavailableException("the webhook secret is empty", null);
     }

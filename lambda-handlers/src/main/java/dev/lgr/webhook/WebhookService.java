@@ -137,10 +137,9 @@ public final class WebhookService {
           "ignored",
           "labels " + job.labels() + " are not all among the runners' labels " + rules.labels());
     }
-    String owner =
-        delivery.repositoryOwner() != null
-            ? delivery.repositoryOwner()
-            : delivery.repository().substring(0, delivery.repository().indexOf('/'));
+    // The owner in full_name, not repository.owner.login: an organization-scoped runner registers
+    // on this owner (JobRequest.owner()), so the allow rule must be checked against the same one.
+    String owner = delivery.repository().substring(0, delivery.repository().indexOf('/'));
     Optional<RoutingRules.Scope> scope = rules.scopeOf(delivery.repository(), owner);
     if (scope.isEmpty()) {
       return Result.of(

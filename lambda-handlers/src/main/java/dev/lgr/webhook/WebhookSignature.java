@@ -50,14 +50,30 @@ public final class WebhookSignature {
     }
     byte[] out = new byte[HEX_LENGTH / 2];
     for (int i = 0; i < out.length; i++) {
-      int hi = Character.digit(header.charAt(PREFIX.length() + 2 * i), 16);
-      int lo = Character.digit(header.charAt(PREFIX.length() + 2 * i + 1), 16);
+      int hi = hexDigit(header.charAt(PREFIX.length() + 2 * i));
+      int lo = hexDigit(header.charAt(PREFIX.length() + 2 * i + 1));
       if (hi < 0 || lo < 0) {
         return null;
       }
       out[i] = (byte) ((hi << 4) | lo);
     }
     return out;
+  }
+
+  /**
+   * ASCII hex only: Character.digit would also take other scripts' digits and full-width letters.
+   */
+  private static int hexDigit(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
   }
 
   private static byte[] hmac(byte[] secret, byte[] body) {

@@ -7,8 +7,12 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
 import java.util.UUID;
 
 /**
@@ -96,11 +100,122 @@ public final class WebhookFixtures {
         WebhookSignature.sign(WebhookSignature.key(secret), body));
   }
 
+  /** The same headers, each name's letters in a case chosen by {@code seed}. */
+  public static Map<String, String> recase(Map<String, String> headers, long seed) {
+    Random random = new Random(seed);
+    Map<String, String> out = new HashMap<>();
+    headers.forEach((name, value) -> out.put(recase(name, random), value));
+    return out;
+  }
+
+  /** {@code text} with each letter in upper or lower case at random. */
+  public static String recase(String text, Random random) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (char c : text.toCharArray()) {
+      out.append(random.nextBoolean() ? Character.toUpperCase(c) : Character.toLowerCase(c));
+    }
+    return out.toString();
+  }
+
   /** {@code body} as a form-encoded delivery ({@code payload=<url-encoded JSON>}). */
   public static byte[] formEncoded(byte[] body) {
     return ("payload="
             + java.net.URLEncoder.encode(
                 new String(body, StandardCharsets.UTF_8), StandardCharsets.UTF_8))
         .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The jobs queue in memory: keeps each message as SQS would get it (body, group id, deduplication
+   * id), or fails every send once told to.
+   */
+  public static final class MemoryQueue implements JobQueue {
+    /** One sent message. */
+    public record Message(
+        JobRequest request, String body, String groupId, String deduplicationId) {}
+
+    private final List<Message> messages = new ArrayList<>();
+    private boolean failing;
+
+    /** Makes every later send fail as an unreachable queue would. */
+    public MemoryQueue failing() {
+      failing = true;
+      return this;
+    }
+
+    public List<Message> messages() {
+      return messages;
+    }
+
+    @Override
+    public void send(JobRequest request) {
+      if (failing) {
+        throw new QueueException("queue unreachable (test)", null);
+      }
+      messages.add(
+          new Message(
+              request, request.toJson(), request.messageGroupId(), request.deduplicationId()));
+    }
+  }
+
+  /**
+   * The webhook secret in memory, with a store behind it that can be rotated or made unavailable;
+   * it counts how often it is read and refreshed.
+   */
+  public static final class MemorySecret implements WebhookSecret {
+    private String stored;
+    private byte[] cached;
+    private boolean unavailable;
+    private int currentCalls;
+    private int refreshCalls;
+
+    public MemorySecret(String value) {
+      this.stored = value;
+    }
+
+    /** Puts a new value in the store; the cached key stays until a refresh. */
+    public synchronized void rotate(String value) {
+      stored = value;
+    }
+
+    /** Makes every later read fail (the store is down), or work again. */
+    public synchronized void unavailable(boolean value) {
+      unavailable = value;
+    }
+
+    public synchronized int currentCalls() {
+      return currentCalls;
+    }
+
+    public synchronized int refreshCalls() {
+      return refreshCalls;
+    }
+
+    @Override
+    public synchronized byte[] current() {
+      currentCalls++;
+      if (cached == null) {
+        cached = read();
+      }
+      return cached;
+    }
+
+    @Override
+    public synchronized Optional<byte[]> refresh() {
+      refreshCalls++;
+      byte[] fresh = read();
+      if (Arrays.equals(fresh, cached)) {
+        return Optional.empty();
+      }
+      cached = fresh;
+      return Optional.of(fresh);
+    }
+
+    private byte[] read() {
+      if (unavailable) {
+        throw new SecretUnavailableException("secret store unreachable (test)", null);
+      }
+      return WebhookSignature.key(stored);
+    }
   }
 }

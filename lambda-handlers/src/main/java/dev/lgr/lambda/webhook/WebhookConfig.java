@@ -39,23 +39,42 @@ record WebhookConfig(RoutingRules rules, String queueUrl, String secretArn, Stri
     if (region == null) {
       problems.add("AWS_REGION is not set");
     }
-    String labels = blankToNull(env.get(LABELS));
-    RoutingRules rules = null;
-    try {
-      rules =
-          new RoutingRules(
-              labels == null ? RoutingRules.DEFAULT_LABELS : split(labels),
-              split(env.get(REPOSITORIES)),
-              split(env.get(ORGANIZATIONS)));
-    } catch (IllegalArgumentException e) {
+    List<String> labels =
+        blankToNull(env.get(LABELS)) == null ? RoutingRules.DEFAULT_LABELS : split(env.get(LABELS));
+    List<String> repositories = split(env.get(REPOSITORIES));
+    List<String> organizations = split(env.get(ORGANIZATIONS));
+    // Each list is checked on its own (the others stood in by valid values), so that the error
+    // names the variable at fault, and every one at fault.
+    check(problems, LABELS, () -> new RoutingRules(labels, List.of("o/r"), List.of()));
+    check(
+        problems,
+        REPOSITORIES,
+        () -> new RoutingRules(RoutingRules.DEFAULT_LABELS, repositories, List.of("o")));
+    check(
+        problems,
+        ORGANIZATIONS,
+        () -> new RoutingRules(RoutingRules.DEFAULT_LABELS, List.of("o/r"), organizations));
+    if (repositories.isEmpty() && organizations.isEmpty()) {
       problems.add(
-          e.getMessage() + " (" + LABELS + ", " + REPOSITORIES + ", " + ORGANIZATIONS + ")");
+          REPOSITORIES
+              + " and "
+              + ORGANIZATIONS
+              + " are both unset or empty: name at least one repository or organization");
     }
     if (!problems.isEmpty()) {
       throw new IllegalStateException(
           "lgr webhook function is misconfigured: " + String.join("; ", problems));
     }
-    return new WebhookConfig(rules, queueUrl, secretArn, region);
+    return new WebhookConfig(
+        new RoutingRules(labels, repositories, organizations), queueUrl, secretArn, region);
+  }
+
+  private static void check(List<String> problems, String variable, Runnable validation) {
+    try {
+      validation.run();
+    } catch (IllegalArgumentException e) {
+      problems.add(variable + ": " + e.getMessage());
+    }
   }
 
   /** Splits a comma-separated list, trimming entries and dropping empty ones. */
