@@ -53,7 +53,9 @@ public final class WebhookService {
     } catch (BadRequestException e) {
       result = Result.of(e.status(), "rejected", e.getMessage());
     } catch (WebhookSecret.SecretUnavailableException e) {
-      result = Result.of(503, "failed", "webhook secret unavailable: " + e.getMessage());
+      // Before the signature is checked: the caller learns nothing about the secret; the log does.
+      entry.put("detail", e.getMessage());
+      result = Result.of(503, "failed", "webhook secret unavailable");
     } catch (JobQueue.QueueException e) {
       result = Result.of(502, "failed", "jobs queue unavailable: " + e.getMessage());
     }

@@ -204,6 +204,10 @@ class WebhookServiceTest {
     assertThat(queue.messages()).isEmpty();
     assertThat(JSON.readTree(response.body()).path("decision").asText()).isEqualTo("failed");
     assertThat(onlyLogLine().path("decision").asText()).isEqualTo("failed");
+    // The caller is not yet authenticated: why the store failed goes to the log only.
+    String detail = onlyLogLine().path("detail").asText();
+    assertThat(detail).isNotBlank();
+    assertThat(response.body()).doesNotContain(detail);
   }
 
   @Test
