@@ -47,4 +47,29 @@ public final class AwsOptions {
     }
     return chain.build();
   }
+
+  /** Uses lgr.yaml's profile and region where no flag gave one. */
+  public void applyDefaults(String profileFromFile, String regionFromFile) {
+    if (profile == null) {
+      profile = profileFromFile;
+    }
+    if (region == null) {
+      region = regionFromFile;
+    }
+  }
+
+  /**
+   * Whether {@code AWS_ENDPOINT_URL} points every client elsewhere (a local stand-in): S3 then
+   * needs path-style addresses.
+   */
+  public boolean endpointOverridden() {
+    String endpoint = System.getenv("AWS_ENDPOINT_URL");
+    return endpoint != null && !endpoint.isBlank();
+  }
+
+  /** A client with this region and credentials (the SDK honours {@code AWS_ENDPOINT_URL}). */
+  public <C, B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, C>>
+      C client(B builder) {
+    return builder.region(region()).credentialsProvider(credentials()).build();
+  }
 }

@@ -311,7 +311,7 @@ public final class BuildImage implements Callable<Integer> {
     }
   }
 
-  private static void report(PrintWriter err, ImageBuildResult result, Path tar) {
+  static void report(PrintWriter err, ImageBuildResult result, Path tar) {
     String seconds = String.format(Locale.ROOT, "%.1f s", result.elapsed().toMillis() / 1000.0);
     if (tar != null) {
       err.println("Wrote " + result.image() + " to " + tar + " in " + seconds);
@@ -336,7 +336,7 @@ public final class BuildImage implements Callable<Integer> {
     return String.format(Locale.ROOT, "%.1f MB", bytes / 1_000_000.0);
   }
 
-  private static int exitCode(ImageBuildException.Kind kind) {
+  static int exitCode(ImageBuildException.Kind kind) {
     switch (kind) {
       case INPUT:
         return ExitCode.USAGE;
@@ -400,7 +400,7 @@ public final class BuildImage implements Callable<Integer> {
     }
   }
 
-  private static String lgrVersion() {
+  static String lgrVersion() {
     return load("version.properties").getProperty("version", "unknown");
   }
 
@@ -416,7 +416,7 @@ public final class BuildImage implements Callable<Integer> {
     return properties;
   }
 
-  private static boolean useBar(String mode, Map<String, String> env) {
+  static boolean useBar(String mode, Map<String, String> env) {
     if (!mode.equals("auto")) {
       return mode.equals("bar");
     }

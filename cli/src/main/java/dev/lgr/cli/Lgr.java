@@ -18,7 +18,13 @@ import picocli.CommandLine.Command;
       "Jobs that ask for `runs-on: [self-hosted, lambda]` get a fresh runner inside an AWS Lambda"
           + " function, which exits when the job is done.",
     },
-    subcommands = {Serve.class, BuildImage.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      Deploy.class,
+      Serve.class,
+      BuildImage.class,
+      Completion.class,
+      CommandLine.HelpCommand.class
+    },
     footer = {
       "",
       "Exit codes: 0 ok, 1 a remote operation failed, 2 bad usage or input,"

@@ -133,4 +133,47 @@ class LgrTest {
         .isEqualTo(ExitCode.USAGE);
     assertThat(err.toString()).contains("the webhook secret is empty");
   }
+
+  @Test
+  void completion_bash_completesTheCommandsAndTheirOptions() throws Exception {
+    assertThat(run("completion", "bash")).isZero();
+    String script = out.toString();
+    assertThat(script).contains("complete -F").contains("deploy").contains("--no-placeholder");
+    Path file = Files.writeString(dir.resolve("lgr.bash"), script);
+    Process bash =
+        new ProcessBuilder("bash", "-n", file.toString()).redirectErrorStream(true).start();
+    assertThat(bash.waitFor()).as(new String(bash.getInputStream().readAllBytes())).isZero();
+  }
+
+  @Test
+  void completion_fish_namesEachCommandAndOption() {
+    assertThat(run("completion", "fish")).isZero();
+    assertThat(out.toString())
+        .contains("complete -c lgr -n __fish_use_subcommand -a deploy")
+        .contains("__fish_seen_subcommand_from deploy' -l repo -r");
+  }
+
+  @Test
+  void completion_unknownShell_isBadUsage() {
+    assertThat(run("completion", "tcsh")).isEqualTo(ExitCode.USAGE);
+    assertThat(err.toString()).contains("bash, zsh or fish, not 'tcsh'");
+  }
+
+  @Test
+  void deployHelp_teachesTheSettings() {
+    assertThat(run("deploy", "--help")).isZero();
+    assertThat(out.toString())
+        .contains("--repo=OWNER/NAME")
+        .contains("--yes")
+        .contains("lgr.yaml")
+        .contains("GH_TOKEN")
+        .contains("Examples:");
+  }
+
+  @Test
+  void deploy_withoutRepositoryOrOrganization_namesTheSetting() {
+    assertThat(run("deploy", "--config", dir.resolve("none.yaml").toString(), "--yes"))
+        .isEqualTo(ExitCode.USAGE);
+    assertThat(err.toString()).contains("name at least one repository (owner/name) or --org");
+  }
 }

@@ -21,6 +21,12 @@ public final class DeploySecrets {
   private final SecretsManagerClient secrets;
   private final String stackName;
 
+  /** Makes the secrets of one stack. */
+  @FunctionalInterface
+  public interface Factory {
+    DeploySecrets forStack(String stackName);
+  }
+
   public DeploySecrets(SecretsManagerClient secrets, String stackName) {
     this.secrets = secrets;
     this.stackName = stackName;

@@ -1,0 +1,545 @@
+package dev.lgr.cli;
+
+import com.google.cloud.tools.jib.api.ImageReference;
+import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
+import dev.lgr.deploy.DeployService;
+import dev.lgr.deploy.DeploySettings;
+import dev.lgr.deploy.LgrConfig;
+import dev.lgr.deploy.aws.AwsStepException;
+import dev.lgr.deploy.aws.DeploySecrets;
+import dev.lgr.deploy.aws.FunctionCode;
+import dev.lgr.deploy.github.GitHubService;
+import dev.lgr.deploy.github.GitHubSetupException;
+import dev.lgr.deploy.image.Arch;
+import dev.lgr.deploy.image.EcrLogin;
+import dev.lgr.deploy.image.ImageBuildException;
+import dev.lgr.deploy.image.ImageBuildRequest;
+import dev.lgr.deploy.image.ImageBuildResult;
+import dev.lgr.deploy.image.ImageService;
+import dev.lgr.deploy.image.ImageTarget;
+import dev.lgr.deploy.image.RegistryCredentials;
+import dev.lgr.deploy.image.RunnerRelease;
+import dev.lgr.deploy.image.RunnerReleases;
+import dev.lgr.deploy.stack.StackDeployer;
+import dev.lgr.deploy.stack.StackFailedException;
+import dev.lgr.github.GitHubClient;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.StackEvent;
+import software.amazon.awssdk.services.ecr.EcrClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+/** {@code lgr deploy}: a thin front on {@link DeployService}. */
+@Command(
+    name = "deploy",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Deploy lgr's runners for one or more repositories (or an organization): the bootstrap"
+          + " stack, the secrets, the runner image, the main stack, the webhook and the"
+          + " placeholder runner. Every step is idempotent: run it again after a change or a"
+          + " failure.",
+      "",
+      "Settings come from ./lgr.yaml (written by `lgr init`) when present; flags win.",
+      "The GitHub token comes from --github-token-file, GH_TOKEN, GITHUB_TOKEN, else `gh auth"
+          + " token`; it is stored in Secrets Manager only, never printed.",
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  lgr deploy --repo octo/app                   # asks before changing the stack",
+      "  lgr deploy --repo octo/app --repo octo/api --labels self-hosted,lambda --yes",
+      "  lgr deploy --org octo --arch arm64 --memory 4096 --profile prod --region eu-west-1",
+    })
+public final class Deploy implements Callable<Integer> {
+  private static final DateTimeFormatter CLOCK =
+      DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--repo",
+      paramLabel = "OWNER/NAME",
+      description = "A repository whose jobs the runners take (repeatable).")
+  List<String> repositories = new ArrayList<>();
+
+  @Option(
+      names = "--org",
+      paramLabel = "NAME",
+      description = "An organization: its runners and webhook are registered on the organization.")
+  String organization;
+
+  @Option(
+      names = "--stack",
+      paramLabel = "NAME",
+      description = "The main stack's name (default: lgr.yaml's stack, else lgr).")
+  String stack;
+
+  @Option(
+      names = "--labels",
+      paramLabel = "A,B",
+      split = ",",
+      description = "The runners' labels (default: self-hosted,lambda).")
+  List<String> labels;
+
+  @Option(
+      names = "--memory",
+      paramLabel = "MB",
+      description = "The runner function's memory, 128-10240 (default: 2048).")
+  Integer memory;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      description = "The runner function's timeout, at most 900 (default: 900).")
+  Integer timeout;
+
+  @Option(
+      names = "--ephemeral-storage",
+      paramLabel = "MB",
+      description = "The runner function's /tmp, 512-10240 (default: 10240).")
+  Integer ephemeralStorage;
+
+  @Option(
+      names = "--arch",
+      paramLabel = "x86_64|arm64",
+      description = "The runner's architecture (default: x86_64).")
+  String architecture;
+
+  @Option(
+      names = "--concurrency",
+      paramLabel = "N",
+      description = "The most runners at once, a cost ceiling (default: 10).")
+  Integer concurrency;
+
+  @Option(
+      names = "--log-retention",
+      paramLabel = "DAYS",
+      description = "How long the functions' logs are kept (default: 14).")
+  Integer logRetention;
+
+  @Option(
+      names = "--runner-version",
+      paramLabel = "V|latest",
+      description = "The GitHub runner version (default: the one lgr was made with).")
+  String runnerVersion;
+
+  @Option(
+      names = "--base-image",
+      paramLabel = "REF",
+      description = "The runner image's base (default: lgr's published one).")
+  String baseImage;
+
+  @Option(
+      names = "--image",
+      paramLabel = "REF@sha256:…",
+      description =
+          "Deploy this runner image (already in the account's ECR, pinned by digest) instead of"
+              + " building one.")
+  String image;
+
+  @Option(
+      names = "--github-token-file",
+      paramLabel = "FILE",
+      description = "A file holding the GitHub token.")
+  Path githubTokenFile;
+
+  @Option(
+      names = "--github-url",
+      paramLabel = "URL",
+      description =
+          "GitHub's API (default: GITHUB_API_URL, else https://api.github.com; GitHub Enterprise"
+              + " Server: https://HOST/api/v3).")
+  URI githubUrl;
+
+  @Option(
+      names = "--no-placeholder",
+      negatable = false,
+      description =
+          "Do not register the placeholder runner (GitHub no longer needs one to queue jobs).")
+  boolean noPlaceholder;
+
+  @Option(
+      names = {"-y", "--yes"},
+      description = "Apply the main stack's changes without asking (needed without a terminal).")
+  boolean yes;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      defaultValue = LgrConfig.FILE_NAME,
+      description = "The settings file (default: ${DEFAULT-VALUE} in the current folder).")
+  Path config;
+
+  @Mixin AwsOptions aws;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "More detail and, on errors, stack traces.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = spec.commandLine().getOut();
+    Map<String, String> env = System.getenv();
+    LgrConfig file;
+    try {
+      file = LgrConfig.read(config);
+    } catch (IllegalArgumentException e) {
+      throw new LgrException(ExitCode.USAGE, e.getMessage());
+    }
+    if (file.aws() != null) {
+      aws.applyDefaults(file.aws().profile(), file.aws().region());
+    }
+    DeploySettings settings = settings(file, env);
+    try {
+      settings.validate();
+    } catch (IllegalArgumentException e) {
+      throw new LgrException(ExitCode.USAGE, "bad settings:\n  " + e.getMessage());
+    }
+    String token = githubToken(env);
+
+    Path cache = BuildImage.cacheHome(env).resolve("lgr");
+    try (CloudFormationClient cloudFormation = aws.client(CloudFormationClient.builder());
+        S3Client s3 = aws.client(S3Client.builder().forcePathStyle(aws.endpointOverridden()));
+        SecretsManagerClient secrets = aws.client(SecretsManagerClient.builder());
+        EcrClient ecr = aws.client(EcrClient.builder())) {
+      Console console = new Console(err, yes, verbose);
+      DeployService service =
+          new DeployService(
+              new StackDeployer(
+                  cloudFormation, console, Duration.ofSeconds(3), Duration.ofMinutes(30)),
+              stackName -> new DeploySecrets(secrets, stackName),
+              new FunctionCode(s3),
+              GitHubService.connect(settings.githubApi(), () -> token),
+              (repositoryUri, s) -> buildImage(err, ecr, repositoryUri, s, env, cache, token),
+              cache,
+              console);
+      err.println(
+          "Deploying stack "
+              + settings.stackName()
+              + " to "
+              + aws.region()
+              + " for "
+              + String.join(", ", describeScopes(settings)));
+      err.flush();
+      DeployService.Result result = service.deploy(settings, token);
+      err.println();
+      err.println(
+          "Ready: jobs with runs-on: ["
+              + String.join(", ", settings.labels())
+              + "] now run on lgr's Lambda runners.");
+      err.flush();
+      out.println(result.outputs().get("WebhookUrl"));
+      out.flush();
+      return ExitCode.OK;
+    } catch (DeployService.Declined e) {
+      err.println(e.getMessage());
+      err.flush();
+      return ExitCode.WRONG_STATE;
+    } catch (GitHubSetupException e) {
+      throw new LgrException(
+          switch (e.kind()) {
+            case INPUT -> ExitCode.USAGE;
+            case NOT_FOUND, PERMISSION, DELIVERY -> ExitCode.WRONG_STATE;
+            default -> ExitCode.REMOTE_FAILURE;
+          },
+          e.getMessage(),
+          e.getCause());
+    } catch (StackFailedException e) {
+      throw new LgrException(ExitCode.WRONG_STATE, e.getMessage(), e);
+    } catch (AwsStepException e) {
+      throw new LgrException(ExitCode.REMOTE_FAILURE, e.getMessage(), e.getCause());
+    } catch (ImageBuildException e) {
+      throw new LgrException(BuildImage.exitCode(e.kind()), e.getMessage(), e.getCause());
+    }
+  }
+
+  private DeploySettings settings(LgrConfig file, Map<String, String> env) {
+    LgrConfig.Runner runner = file.runnerOrEmpty();
+    List<String> repos =
+        !repositories.isEmpty()
+            ? repositories
+            : file.repositories() != null ? file.repositories() : List.of();
+    URI api = githubUrl;
+    if (api == null && file.github() != null && file.github().apiUrl() != null) {
+      api = uri(file.github().apiUrl(), "github.apiUrl");
+    }
+    if (api == null && env.get("GITHUB_API_URL") != null) {
+      api = uri(env.get("GITHUB_API_URL"), "GITHUB_API_URL");
+    }
+    return new DeploySettings(
+        first(stack, file.stack(), DeploySettings.DEFAULT_STACK),
+        repos,
+        first(organization, file.organization(), null),
+        labels != null
+            ? labels.stream().map(String::trim).toList()
+            : file.labels() != null ? file.labels() : List.of("self-hosted", "lambda"),
+        first(memory, runner.memory(), DeploySettings.DEFAULT_MEMORY_MB),
+        first(timeout, runner.timeout(), DeploySettings.DEFAULT_TIMEOUT_SECONDS),
+        first(
+            ephemeralStorage,
+            runner.ephemeralStorage(),
+            DeploySettings.DEFAULT_EPHEMERAL_STORAGE_MB),
+        normaliseArch(
+            first(architecture, runner.architecture(), DeploySettings.DEFAULT_ARCHITECTURE)),
+        first(concurrency, runner.concurrency(), DeploySettings.DEFAULT_CONCURRENCY),
+        first(logRetention, file.logRetentionDays(), DeploySettings.DEFAULT_LOG_RETENTION_DAYS),
+        first(runnerVersion, runner.version(), null),
+        first(baseImage, runner.baseImage(), null),
+        first(image, runner.image(), null),
+        api != null ? api : GitHubClient.DEFAULT_API,
+        !noPlaceholder && (file.placeholder() == null || file.placeholder()));
+  }
+
+  /** amd64 is x86_64, as Docker and Lambda name it. */
+  private static String normaliseArch(String arch) {
+    String lower = arch.toLowerCase(Locale.ROOT);
+    return lower.equals("amd64") || lower.equals("x64") ? "x86_64" : lower;
+  }
+
+  /** The token, from the first place that has one; never printed. */
+  private String githubToken(Map<String, String> env) {
+    if (githubTokenFile != null) {
+      try {
+        String token = Files.readString(githubTokenFile).strip();
+        if (token.isEmpty()) {
+          throw new LgrException(
+              ExitCode.USAGE, githubTokenFile + " is empty (--github-token-file)");
+        }
+        return token;
+      } catch (NoSuchFileException e) {
+        throw new LgrException(
+            ExitCode.USAGE, "no such file: " + githubTokenFile + " (--github-token-file)");
+      } catch (IOException e) {
+        throw new LgrException(
+            ExitCode.USAGE, "cannot read " + githubTokenFile + ": " + e.getMessage());
+      }
+    }
+    for (String name : List.of("GH_TOKEN", "GITHUB_TOKEN")) {
+      String token = env.get(name);
+      if (token != null && !token.isBlank()) {
+        return token.strip();
+      }
+    }
+    String fromGh = ghAuthToken();
+    if (fromGh != null) {
+      return fromGh;
+    }
+    throw new LgrException(
+        ExitCode.USAGE,
+        "no GitHub token: pass --github-token-file FILE, set GH_TOKEN or GITHUB_TOKEN, or log in"
+            + " with `gh auth login`");
+  }
+
+  /** {@code gh auth token}, or null when gh is missing or not logged in. */
+  private static String ghAuthToken() {
+    try {
+      Process gh =
+          new ProcessBuilder("gh", "auth", "token")
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      String token;
+      try (BufferedReader reader =
+          new BufferedReader(new InputStreamReader(gh.getInputStream(), StandardCharsets.UTF_8))) {
+        token = reader.readLine();
+      }
+      if (!gh.waitFor(10, TimeUnit.SECONDS)) {
+        gh.destroyForcibly();
+        return null;
+      }
+      return gh.exitValue() == 0 && token != null && !token.isBlank() ? token.strip() : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private String buildImage(
+      PrintWriter err,
+      EcrClient ecr,
+      String repositoryUri,
+      DeploySettings settings,
+      Map<String, String> env,
+      Path cache,
+      String token) {
+    EcrLogin login = EcrLogin.of(ecr);
+    ImageReference target;
+    try {
+      // The repository's tags are immutable: each deploy pushes under a tag of its own (an
+      // unchanged image is then one new tag and no layer).
+      target =
+          ImageReference.parse(
+              repositoryUri
+                  + ":lgr-"
+                  + settings.platform()
+                  + "-"
+                  + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                      .withZone(java.time.ZoneOffset.UTC)
+                      .format(java.time.Instant.now()));
+    } catch (InvalidImageReferenceException e) {
+      throw new LgrException(
+          ExitCode.BUG,
+          "the bootstrap stack's repository " + repositoryUri + " is not an image name");
+    }
+    RegistryCredentials credentials =
+        login.forRegistry(target.getRegistry()).orElse(RegistryCredentials.dockerConfig());
+    RunnerReleases releases =
+        new RunnerReleases(
+            settings.githubApi(),
+            URI.create(
+                env.getOrDefault(
+                    "LGR_RUNNER_DOWNLOAD_URL", RunnerReleases.RELEASE_DOWNLOADS.toString())),
+            token,
+            cache.resolve("runner"),
+            RunnerRelease.bundled());
+    ImageService service = new ImageService(releases, cache, BuildImage.lgrVersion());
+    String base =
+        settings.baseImage() != null ? settings.baseImage() : BuildImage.defaultBaseImage();
+    ImageBuildResult result;
+    try (BuildImage.Progress listener =
+        new BuildImage.Progress(err, BuildImage.useBar("auto", env), verbose, env)) {
+      result =
+          service.build(
+              new ImageBuildRequest(
+                  Arch.parse(settings.platform()),
+                  base,
+                  new ImageTarget.Registry(target),
+                  settings.runnerVersion(),
+                  null,
+                  credentials),
+              listener);
+    }
+    BuildImage.report(err, result, null);
+    return result.referenceByDigest();
+  }
+
+  private static List<String> describeScopes(DeploySettings settings) {
+    List<String> scopes = new ArrayList<>(settings.repositories());
+    if (settings.organization() != null) {
+      scopes.add("organization " + settings.organization());
+    }
+    return scopes;
+  }
+
+  private static URI uri(String value, String where) {
+    try {
+      return URI.create(value.strip());
+    } catch (IllegalArgumentException e) {
+      throw new LgrException(ExitCode.USAGE, "'" + value + "' is not a URL (" + where + ")");
+    }
+  }
+
+  @SafeVarargs
+  private static <T> T first(T... values) {
+    return Arrays.stream(values).filter(v -> v != null).findFirst().orElse(null);
+  }
+
+  /** Progress, stack events and the confirmation on stderr (results go to stdout). */
+  static final class Console implements DeployService.Listener {
+    private final PrintWriter err;
+    private final boolean yes;
+    private final boolean verbose;
+
+    Console(PrintWriter err, boolean yes, boolean verbose) {
+      this.err = err;
+      this.yes = yes;
+      this.verbose = verbose;
+    }
+
+    @Override
+    public void step(int number, String title) {
+      err.printf(Locale.ROOT, "[%d/%d] %s%n", number, DeployService.STEPS.size(), title);
+      err.flush();
+    }
+
+    @Override
+    public void detail(String message) {
+      err.println("      " + message);
+      err.flush();
+    }
+
+    @Override
+    public void step(String message) {
+      detail(message);
+    }
+
+    @Override
+    public void warning(String message) {
+      err.println("      warning: " + message);
+      err.flush();
+    }
+
+    @Override
+    public void progress(String message) {
+      detail(message);
+    }
+
+    @Override
+    public void event(StackEvent event) {
+      String reason = event.resourceStatusReason();
+      err.printf(
+          Locale.ROOT,
+          "      %s  %-28s %-36s %s%s%n",
+          CLOCK.format(event.timestamp()),
+          event.resourceStatusAsString(),
+          event.logicalResourceId(),
+          event.resourceType(),
+          reason == null || reason.isBlank() ? "" : "  " + reason);
+      err.flush();
+    }
+
+    @Override
+    public boolean approve(StackDeployer.Plan plan, Map<String, String> parameters) {
+      err.println("      Settings:");
+      parameters.forEach(
+          (k, v) -> err.printf(Locale.ROOT, "        %-24s %s%n", k, v.isEmpty() ? "(none)" : v));
+      err.println(
+          "      Changes to stack " + plan.stackName() + (plan.create() ? " (new)" : "") + ":");
+      if (plan.changes().isEmpty()) {
+        err.println("        (settings only: no resource is added, changed or removed)");
+      }
+      for (StackDeployer.ResourceChangeLine line : plan.changes()) {
+        err.println("        " + line.render());
+      }
+      err.flush();
+      if (yes) {
+        return true;
+      }
+      java.io.Console terminal = System.console();
+      if (terminal == null) {
+        throw new LgrException(
+            ExitCode.WRONG_STATE,
+            "the changes need a confirmation and there is no terminal to ask: pass --yes");
+      }
+      String answer = terminal.readLine("      Apply these changes? [y/N] ");
+      return answer != null && answer.strip().toLowerCase(Locale.ROOT).startsWith("y");
+    }
+  }
+}
