@@ -108,13 +108,13 @@ public final class Deploy implements Callable<Integer> {
   @Option(
       names = "--memory",
       paramLabel = "MB",
-      description = "The runner function's memory, 128-10240 (default: 2048).")
+      description = "The runner function's memory, 512-10240 (default: 2048).")
   Integer memory;
 
   @Option(
       names = "--timeout",
       paramLabel = "SECONDS",
-      description = "The runner function's timeout, at most 900 (default: 900).")
+      description = "The runner function's timeout, 360-900 (default: 900).")
   Integer timeout;
 
   @Option(

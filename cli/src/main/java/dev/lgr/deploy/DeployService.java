@@ -278,21 +278,42 @@ public final class DeployService {
     p.put("RunnerConcurrency", String.valueOf(settings.runnerConcurrency()));
     p.put("GitHubApiUrl", settings.githubApi().toString());
     p.put("LogRetentionDays", String.valueOf(settings.logRetentionDays()));
-    // A new webhook version is published when its code or its settings change.
-    p.put(
-        "WebhookVersionKey",
-        sha256(
-                upload.sha256()
-                    + "|"
-                    + p.get("Labels")
-                    + "|"
-                    + p.get("Repositories")
-                    + "|"
-                    + p.get("Organizations")
-                    + "|"
-                    + webhookSecretArn)
-            .substring(0, 16));
+    p.put("WebhookVersionKey", webhookVersionKey(p, upload.sha256()));
     return p;
+  }
+
+  /**
+   * The key that makes the template publish a new webhook version: a hash of exactly what shapes
+   * the webhook function (its code, the parameters it reads, and its definition in the template).
+   * It must change when the function does (else the alias keeps serving the old settings) and only
+   * then (AWS refuses a new version of an unchanged function).
+   */
+  static String webhookVersionKey(Map<String, String> parameters, String codeSha256) {
+    StringBuilder inputs = new StringBuilder(codeSha256);
+    for (String name :
+        List.of(
+            "Labels",
+            "Repositories",
+            "Organizations",
+            "WebhookSecretArn",
+            "WebhookMemorySize",
+            "WebhookArchitecture")) {
+      inputs.append('|').append(name).append('=').append(parameters.getOrDefault(name, ""));
+    }
+    try {
+      com.fasterxml.jackson.databind.ObjectMapper yaml =
+          new com.fasterxml.jackson.databind.ObjectMapper(
+              new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+      com.fasterxml.jackson.databind.JsonNode function =
+          yaml.readTree(template("main.yaml")).path("Resources").path("WebhookFunction");
+      if (function.isMissingNode()) {
+        throw new IllegalStateException("the bundled main template has no WebhookFunction");
+      }
+      inputs.append("|template=").append(function);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the bundled main template", e);
+    }
+    return sha256(inputs.toString()).substring(0, 16);
   }
 
   /** The shaded webhook handler jar lgr.jar carries, copied to the cache under its hash. */

@@ -56,7 +56,7 @@ public record DeploySettings(
           1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
           2922, 3288, 3653);
 
-  private static final Pattern STACK = Pattern.compile("[A-Za-z][A-Za-z0-9-]{0,63}");
+  private static final Pattern STACK = Pattern.compile("[A-Za-z][A-Za-z0-9-]{0,65}");
   private static final Pattern REPOSITORY =
       Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+");
   private static final Pattern ORGANIZATION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]*");
@@ -75,9 +75,10 @@ public record DeploySettings(
    */
   public DeploySettings validate() {
     List<String> problems = new ArrayList<>();
+    // At most 66 characters: the queue names (stack name + suffix) must fit SQS's 80.
     if (stackName == null || !STACK.matcher(stackName).matches()) {
       problems.add(
-          "--stack/stack: a stack name is a letter then letters, digits or hyphens (up to 64): "
+          "--stack/stack: a stack name is a letter then letters, digits or hyphens (up to 66): "
               + stackName);
     }
     if (repositories.isEmpty() && organization == null) {
@@ -96,8 +97,8 @@ public record DeploySettings(
     } catch (IllegalArgumentException e) {
       problems.add("--labels/labels: " + e.getMessage());
     }
-    range(problems, "--memory/runner.memory", runnerMemoryMb, 128, 10240, "MB");
-    range(problems, "--timeout/runner.timeout", runnerTimeoutSeconds, 180, 900, "s");
+    range(problems, "--memory/runner.memory", runnerMemoryMb, 512, 10240, "MB");
+    range(problems, "--timeout/runner.timeout", runnerTimeoutSeconds, 360, 900, "s");
     range(
         problems,
         "--ephemeral-storage/runner.ephemeralStorage",
@@ -105,7 +106,7 @@ public record DeploySettings(
         512,
         10240,
         "MB");
-    range(problems, "--concurrency/runner.concurrency", runnerConcurrency, 1, 1000, "");
+    range(problems, "--concurrency/runner.concurrency", runnerConcurrency, 2, 1000, "");
     if (!architecture.equals("x86_64") && !architecture.equals("arm64")) {
       problems.add("--arch/runner.architecture: x86_64 or arm64, not " + architecture);
     }

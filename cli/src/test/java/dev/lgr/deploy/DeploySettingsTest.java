@@ -57,8 +57,8 @@ class DeploySettingsTest {
         .hasMessageContaining("--repo/repositories: 'not-a-repo' is not owner/name")
         .hasMessageContaining("--org/organization: 'bad org'")
         .hasMessageContaining("--labels/labels")
-        .hasMessageContaining("--memory/runner.memory: between 128 and 10240 MB, not 64")
-        .hasMessageContaining("--timeout/runner.timeout: between 180 and 900 s, not 901")
+        .hasMessageContaining("--memory/runner.memory: between 512 and 10240 MB, not 64")
+        .hasMessageContaining("--timeout/runner.timeout: between 360 and 900 s, not 901")
         .hasMessageContaining("--image/runner.image: an image pinned by digest");
   }
 
@@ -119,5 +119,23 @@ class DeploySettingsTest {
     assertThat(
             DeployService.templateVersion(DeployService.template("main.yaml"), "TemplateVersion"))
         .isPositive();
+  }
+
+  @Test
+  void webhookVersionKey_changesWithTheWebhookFunction_andOnlyWithIt() {
+    java.util.Map<String, String> p = new java.util.HashMap<>();
+    p.put("Labels", "self-hosted,lambda");
+    p.put("Repositories", "octo/app");
+    p.put("RunnerMemorySize", "2048");
+    String key = DeployService.webhookVersionKey(p, "aa");
+
+    p.put("RunnerMemorySize", "4096");
+    assertThat(DeployService.webhookVersionKey(p, "aa"))
+        .as("a runner-only change must not publish a webhook version (AWS refuses one)")
+        .isEqualTo(key);
+    assertThat(DeployService.webhookVersionKey(p, "bb")).as("new code").isNotEqualTo(key);
+    p.put("Labels", "self-hosted,lambda,big");
+    assertThat(DeployService.webhookVersionKey(p, "aa")).as("new settings").isNotEqualTo(key);
+    assertThat(key).matches("[0-9a-f]{16}");
   }
 }

@@ -69,15 +69,12 @@ class StackDeployerIT {
     assertThat(plan.changes())
         .extracting(StackDeployer.ResourceChangeLine::render)
         .containsExactly(String.format("%s %-7s %-36s %s", "+", "Add", "Queue", "AWS::SQS::Queue"));
-    deployer.execute(plan);
-    // moto gives no Outputs after ExecuteChangeSet (real CloudFormation does): check the stack.
+    Map<String, String> outputs = deployer.execute(plan);
+
     assertThat(deployer.describe(stack).orElseThrow().stackStatus())
         .isEqualTo(StackStatus.CREATE_COMPLETE);
-    String queueUrl =
-        cloudFormation
-            .describeStackResource(b -> b.stackName(stack).logicalResourceId("Queue"))
-            .stackResourceDetail()
-            .physicalResourceId();
+    String queueUrl = outputs.get("QueueUrl");
+    assertThat(queueUrl).contains("/123456789012/");
     assertThat(
             sqs.getQueueUrl(b -> b.queueName(queueUrl.substring(queueUrl.lastIndexOf('/') + 1)))
                 .queueUrl())
