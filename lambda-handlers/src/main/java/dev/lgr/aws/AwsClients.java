@@ -7,6 +7,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sts.StsClient;
 
 /**
  * Builds the SDK clients the handlers use, lean for cold starts: the JDK's URL connection instead
@@ -36,6 +37,11 @@ public final class AwsClients {
   public SecretsManagerClient secretsManager() {
     return configure(
             SecretsManagerClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder()))
+        .build();
+  }
+
+  public StsClient sts() {
+    return configure(StsClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder()))
         .build();
   }
 

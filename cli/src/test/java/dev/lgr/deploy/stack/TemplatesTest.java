@@ -316,7 +316,9 @@ class TemplatesTest {
             "LGR_RUNNER_GROUP_ID",
             "GITHUB_API_URL",
             "LGR_STOP_MARGIN_SECONDS",
-            "LGR_IDLE_LIMIT_SECONDS");
+            "LGR_IDLE_LIMIT_SECONDS",
+            "LGR_JOB_ROLE_ARN");
+    assertThat(env.path("LGR_JOB_ROLE_ARN")).isEqualTo(yaml("{Fn::GetAtt: [JobRole, Arn]}"));
     assertThat(env.path("LGR_GITHUB_CREDENTIAL_ARN")).isEqualTo(yaml("{Ref: GitHubCredentialArn}"));
     assertThat(parameter(MAIN, "GitHubApiUrl").path("Default").asText())
         .isEqualTo("https://api.github.com");
@@ -444,9 +446,11 @@ class TemplatesTest {
             "sqs:GetQueueAttributes",
             "sqs:ChangeMessageVisibility",
             "logs:CreateLogStream",
-            "logs:PutLogEvents");
+            "logs:PutLogEvents",
+            "sts:AssumeRole");
     assertThat(grants.get("secretsmanager:GetSecretValue"))
         .isEqualTo(yaml("{Ref: GitHubCredentialArn}"));
+    assertThat(grants.get("sts:AssumeRole")).isEqualTo(yaml("{Fn::GetAtt: [JobRole, Arn]}"));
     for (String action :
         List.of(
             "sqs:ReceiveMessage",
@@ -456,6 +460,22 @@ class TemplatesTest {
       assertThat(grants.get(action)).as(action).isEqualTo(yaml("{Fn::GetAtt: [JobsQueue, Arn]}"));
     }
     assertThat(subText(grants.get("logs:PutLogEvents"))).endsWith(":log-group:${RunnerLogGroup}:*");
+  }
+
+  @Test
+  void jobRole_canDoNothing_andOnlyTheRunnerRoleMayAssumeIt() {
+    // Jobs act with this role, never with the runner's (which can read the GitHub credential).
+    JsonNode role = props(MAIN, "JobRole");
+    assertThat(role.path("Policies").isMissingNode()).isTrue();
+    assertThat(role.path("ManagedPolicyArns").isMissingNode()).isTrue();
+    List<JsonNode> trust = list(role.path("AssumeRolePolicyDocument").path("Statement"));
+    assertThat(trust).hasSize(1);
+    assertThat(trust.get(0).path("Principal"))
+        .isEqualTo(yaml("{AWS: {Fn::GetAtt: [RunnerRole, Arn]}}"));
+    assertThat(trust.get(0).path("Action").asText()).isEqualTo("sts:AssumeRole");
+    assertThat(MAIN.path("Resources").path("RunnerFunction").path("DependsOn").asText())
+        .as("the function may assume it from its first invocation")
+        .isEqualTo("RunnerAssumesJobRole");
   }
 
   @ParameterizedTest
@@ -683,7 +703,14 @@ class TemplatesTest {
   /** Every action a role's inline policies allow, with the resource it is allowed on. */
   private static Map<String, JsonNode> grants(JsonNode template, String role) {
     Map<String, JsonNode> grants = new LinkedHashMap<>();
-    for (JsonNode policy : props(template, role).path("Policies")) {
+    List<JsonNode> policies = new ArrayList<>(list(props(template, role).path("Policies")));
+    // Policies attached to the role as resources of their own count too.
+    for (String id : idsOfType(template, "AWS::IAM::Policy")) {
+      if (list(props(template, id).path("Roles")).contains(yaml("{Ref: " + role + "}"))) {
+        policies.add(props(template, id));
+      }
+    }
+    for (JsonNode policy : policies) {
       for (JsonNode statement : list(policy.path("PolicyDocument").path("Statement"))) {
         assertThat(statement.path("Effect").asText()).isEqualTo("Allow");
         for (JsonNode action : list(statement.path("Action"))) {

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.lgr.aws.AwsClients;
+import dev.lgr.aws.JobRoleCredentials;
 import dev.lgr.aws.SecretsManagerCredential;
 import dev.lgr.github.GitHubClient;
 import dev.lgr.github.GitHubCredential;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -33,6 +35,7 @@ public final class RunnerFunction implements RequestStreamHandler {
   private final RunnerSettings settings;
   private final GitHubCredential credential;
   private final Map<String, String> childEnv;
+  private final Function<String, Map<String, String>> jobCredentials;
   private final Consumer<String> log;
 
   /** The constructor Lambda calls: settings and AWS credentials from the environment. */
@@ -57,6 +60,12 @@ public final class RunnerFunction implements RequestStreamHandler {
     this.credential =
         new SecretsManagerCredential(aws.secretsManager(), settings.credentialSecretArn());
     this.childEnv = childEnvironment(env);
+    if (settings.jobRoleArn() != null) {
+      JobRoleCredentials role = new JobRoleCredentials(aws.sts(), settings.jobRoleArn());
+      this.jobCredentials = role::forRunner;
+    } else {
+      this.jobCredentials = runner -> Map.of();
+    }
     this.log = log;
   }
 
@@ -75,8 +84,17 @@ public final class RunnerFunction implements RequestStreamHandler {
         JobRequest request = JobRequest.fromJson(String.valueOf(record.get("body")));
         GitHubClient github =
             new GitHubClient(settings.githubApi(), credential, remainingMillis, 1000);
+        if (settings.jobRoleArn() == null) {
+          error(messageId, "LGR_JOB_ROLE_ARN is not set: the job runs without AWS credentials");
+        }
         new RunnerSession(
-                settings, github, childEnv, List.of(credential.token()), log, remainingMillis)
+                settings,
+                github,
+                childEnv,
+                jobCredentials,
+                List.of(credential.token()),
+                log,
+                remainingMillis)
             .run(request);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -113,8 +131,9 @@ public final class RunnerFunction implements RequestStreamHandler {
   }
 
   /**
-   * The runner's environment: the function's own (so jobs act with the function's IAM role and
-   * region) without lgr's settings, the Lambda runtime's API address, or anything GitHub-named.
+   * The runner's environment: the function's own (region, paths) without lgr's settings, the Lambda
+   * runtime's API address, anything GitHub-named, or the function's own AWS credentials (which can
+   * read the GitHub credential): jobs get the job role's instead, per runner.
    */
   static Map<String, String> childEnvironment(Map<String, String> env) {
     Map<String, String> child = new LinkedHashMap<>();
@@ -125,7 +144,10 @@ public final class RunnerFunction implements RequestStreamHandler {
               upper.startsWith("LGR_")
                   || upper.startsWith("GITHUB_")
                   || upper.startsWith("GH_")
-                  || upper.contains("TOKEN") && !upper.equals("AWS_SESSION_TOKEN")
+                  || upper.contains("TOKEN")
+                  || upper.equals("AWS_ACCESS_KEY_ID")
+                  || upper.equals("AWS_SECRET_ACCESS_KEY")
+                  || upper.startsWith("AWS_CONTAINER_")
                   || upper.equals("AWS_LAMBDA_RUNTIME_API")
                   || upper.equals("_HANDLER");
           if (!drop) {

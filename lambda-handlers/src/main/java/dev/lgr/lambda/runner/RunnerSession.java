@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -44,12 +45,14 @@ final class RunnerSession {
   private final RunnerSettings settings;
   private final GitHubClient github;
   private final Map<String, String> childEnv;
+  private final Function<String, Map<String, String>> jobCredentials;
   private final List<String> masked;
   private final Consumer<String> log;
   private final LongSupplier remainingMillis;
 
   /**
    * @param childEnv the runner process's environment (without lgr's own settings)
+   * @param jobCredentials the job role's credentials for a runner (by name), as environment values
    * @param masked strings never to let through to the log (the credential)
    * @param remainingMillis time left before the Lambda deadline
    */
@@ -57,12 +60,14 @@ final class RunnerSession {
       RunnerSettings settings,
       GitHubClient github,
       Map<String, String> childEnv,
+      Function<String, Map<String, String>> jobCredentials,
       List<String> masked,
       Consumer<String> log,
       LongSupplier remainingMillis) {
     this.settings = settings;
     this.github = github;
     this.childEnv = childEnv;
+    this.jobCredentials = jobCredentials;
     this.masked = masked;
     this.log = log;
     this.remainingMillis = remainingMillis;
@@ -100,6 +105,7 @@ final class RunnerSession {
       long prepareStart = System.nanoTime();
       RunnerHome home = RunnerHome.prepare(settings.runnerDir(), settings.scratch());
       Map<String, String> env = new LinkedHashMap<>(childEnv);
+      env.putAll(jobCredentials.apply(name));
       env.put("HOME", home.home().toString());
       env.put("TMPDIR", home.temp().toString());
       env.put("RUNNER_TEMP", home.temp().toString());

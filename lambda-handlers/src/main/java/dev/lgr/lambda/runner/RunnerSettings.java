@@ -23,6 +23,8 @@ import java.util.Map;
  * @param firstPoll the first wait before checking the job, doubling up to {@code maxPoll}
  * @param maxPoll the longest wait between two checks of the job
  * @param stopGrace how long the runner gets to stop after SIGTERM
+ * @param jobRoleArn the role jobs act with (the runner gets its short-lived credentials), or null:
+ *     then jobs get no AWS credentials
  */
 record RunnerSettings(
     String credentialSecretArn,
@@ -35,7 +37,8 @@ record RunnerSettings(
     Duration idleLimit,
     Duration firstPoll,
     Duration maxPoll,
-    Duration stopGrace) {
+    Duration stopGrace,
+    String jobRoleArn) {
   static final String CREDENTIAL_ARN = "LGR_GITHUB_CREDENTIAL_ARN";
   static final String LABELS = "LGR_LABELS";
   static final String RUNNER_GROUP = "LGR_RUNNER_GROUP_ID";
@@ -43,6 +46,7 @@ record RunnerSettings(
   static final String IDLE_LIMIT = "LGR_IDLE_LIMIT_SECONDS";
   static final String RUNNER_DIR = "LGR_RUNNER_DIR";
   static final String SCRATCH = "LGR_SCRATCH_DIR";
+  static final String JOB_ROLE = "LGR_JOB_ROLE_ARN";
 
   /**
    * @throws IllegalStateException naming every value that is missing or malformed
@@ -98,7 +102,8 @@ record RunnerSettings(
         Duration.ofSeconds(idle),
         Duration.ofSeconds(2),
         Duration.ofSeconds(15),
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10),
+        env.get(JOB_ROLE) == null || env.get(JOB_ROLE).isBlank() ? null : env.get(JOB_ROLE).trim());
   }
 
   private static long number(

@@ -58,6 +58,7 @@ class RunnerFunctionIT {
   private static final String ORG = "octo-org";
   private static final List<String> LABELS = List.of("self-hosted", "lambda");
   private static final Pattern RUNNER_LINE = Pattern.compile("^\\[(lgr-[0-9]+-[0-9a-f]{6})] (.*)$");
+  private static final String JOB_ROLE = "arn:aws:iam::123456789012:role/lgr-jobs";
   private static final AtomicLong JOB_IDS = new AtomicLong(9_000_000_000L);
 
   private static GitHubStandIn github;
@@ -139,9 +140,11 @@ class RunnerFunctionIT {
     assertThat(childEnv(child).get("HOME")).startsWith(temp.resolve("scratch").toString());
     assertThat(childEnv(child).get("TMPDIR")).startsWith(temp.resolve("scratch").toString());
     assertThat(childEnv(child).get("RUNNER_TEMP")).isEqualTo(childEnv(child).get("TMPDIR"));
+    // The job acts with the job role's session, never with the function's own credentials.
+    assertThat(childEnv(child).get("AWS_ACCESS_KEY_ID")).isNotBlank().isNotEqualTo("role-key");
+    assertThat(childEnv(child).get("AWS_SESSION_TOKEN")).isNotBlank().isNotEqualTo("role-session");
+    assertThat(child).doesNotContain("role-secret");
     assertThat(childEnv(child))
-        .containsEntry("AWS_ACCESS_KEY_ID", "role-key")
-        .containsEntry("AWS_SESSION_TOKEN", "role-session")
         .doesNotContainKeys(
             "GITHUB_TOKEN", "GH_TOKEN", "LGR_GITHUB_CREDENTIAL_ARN", "AWS_LAMBDA_RUNTIME_API");
     assertCleanEnd();
@@ -434,7 +437,8 @@ class RunnerFunctionIT {
             Duration.ofSeconds(3),
             Duration.ofMillis(200),
             Duration.ofSeconds(1),
-            Duration.ofSeconds(1));
+            Duration.ofSeconds(1),
+            JOB_ROLE);
     Map<String, String> env = new HashMap<>();
     env.put("PATH", System.getenv("PATH"));
     env.put("AWS_REGION", MotoServer.REGION.id());

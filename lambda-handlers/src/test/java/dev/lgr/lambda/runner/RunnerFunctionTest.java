@@ -10,23 +10,23 @@ import org.junit.jupiter.api.Test;
 
 class RunnerFunctionTest {
   @Test
-  void childEnvironment_keepsTheRoleCredentials_andDropsLgrAndGitHubValues() {
+  void childEnvironment_dropsTheFunctionsCredentials_andLgrAndGitHubValues() {
     Map<String, String> child =
         RunnerFunction.childEnvironment(
             Map.of(
                 "PATH", "/usr/bin",
                 "AWS_ACCESS_KEY_ID", "ASIA",
                 "AWS_SESSION_TOKEN", "session",
+                "AWS_SECRET_ACCESS_KEY", "secret",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/creds",
                 "AWS_REGION", "eu-west-1",
                 "LGR_GITHUB_CREDENTIAL_ARN", "arn:aws:secretsmanager:x",
                 "GITHUB_TOKEN", "ghp_x",
-                "GH_TOKEN", "ghp_y",
-                "SOME_API_TOKEN", "z",
                 "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001",
                 "_HANDLER", "dev.lgr.lambda.runner.RunnerFunction::handleRequest"));
 
-    assertThat(child)
-        .containsOnlyKeys("PATH", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "AWS_REGION");
+    // The function's role can read the GitHub credential: jobs get the job role's instead.
+    assertThat(child).containsOnlyKeys("PATH", "AWS_REGION");
   }
 
   @Test
