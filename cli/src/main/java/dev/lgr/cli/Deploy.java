@@ -22,15 +22,8 @@ import dev.lgr.deploy.image.RunnerRelease;
 import dev.lgr.deploy.image.RunnerReleases;
 import dev.lgr.deploy.stack.StackDeployer;
 import dev.lgr.deploy.stack.StackFailedException;
-import dev.lgr.github.GitHubClient;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -41,7 +34,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -162,20 +154,6 @@ public final class Deploy implements Callable<Integer> {
   String image;
 
   @Option(
-      names = "--github-token-file",
-      paramLabel = "FILE",
-      description = "A file holding the GitHub token.")
-  Path githubTokenFile;
-
-  @Option(
-      names = "--github-url",
-      paramLabel = "URL",
-      description =
-          "GitHub's API (default: GITHUB_API_URL, else https://api.github.com; GitHub Enterprise"
-              + " Server: https://HOST/api/v3).")
-  URI githubUrl;
-
-  @Option(
       names = "--no-placeholder",
       negatable = false,
       description =
@@ -195,6 +173,8 @@ public final class Deploy implements Callable<Integer> {
   Path config;
 
   @Mixin AwsOptions aws;
+
+  @Mixin GitHubOptions github;
 
   @Option(
       names = {"-v", "--verbose"},
@@ -221,7 +201,7 @@ public final class Deploy implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new LgrException(ExitCode.USAGE, "bad settings:\n  " + e.getMessage());
     }
-    String token = githubToken(env);
+    String token = github.token(env);
 
     Path cache = BuildImage.cacheHome(env).resolve("lgr");
     try (CloudFormationClient cloudFormation = aws.client(CloudFormationClient.builder());
@@ -285,13 +265,7 @@ public final class Deploy implements Callable<Integer> {
         !repositories.isEmpty()
             ? repositories
             : file.repositories() != null ? file.repositories() : List.of();
-    URI api = githubUrl;
-    if (api == null && file.github() != null && file.github().apiUrl() != null) {
-      api = uri(file.github().apiUrl(), "github.apiUrl");
-    }
-    if (api == null && env.get("GITHUB_API_URL") != null) {
-      api = uri(env.get("GITHUB_API_URL"), "GITHUB_API_URL");
-    }
+    URI api = github.api(file, env);
     return new DeploySettings(
         first(stack, file.stack(), DeploySettings.DEFAULT_STACK),
         repos,
@@ -312,7 +286,7 @@ public final class Deploy implements Callable<Integer> {
         first(runnerVersion, runner.version(), null),
         first(baseImage, runner.baseImage(), null),
         first(image, runner.image(), null),
-        api != null ? api : GitHubClient.DEFAULT_API,
+        api,
         !noPlaceholder && (file.placeholder() == null || file.placeholder()));
   }
 
@@ -320,65 +294,6 @@ public final class Deploy implements Callable<Integer> {
   private static String normaliseArch(String arch) {
     String lower = arch.toLowerCase(Locale.ROOT);
     return lower.equals("amd64") || lower.equals("x64") ? "x86_64" : lower;
-  }
-
-  /** The token, from the first place that has one; never printed. */
-  private String githubToken(Map<String, String> env) {
-    if (githubTokenFile != null) {
-      try {
-        String token = Files.readString(githubTokenFile).strip();
-        if (token.isEmpty()) {
-          throw new LgrException(
-              ExitCode.USAGE, githubTokenFile + " is empty (--github-token-file)");
-        }
-        return token;
-      } catch (NoSuchFileException e) {
-        throw new LgrException(
-            ExitCode.USAGE, "no such file: " + githubTokenFile + " (--github-token-file)");
-      } catch (IOException e) {
-        throw new LgrException(
-            ExitCode.USAGE, "cannot read " + githubTokenFile + ": " + e.getMessage());
-      }
-    }
-    for (String name : List.of("GH_TOKEN", "GITHUB_TOKEN")) {
-      String token = env.get(name);
-      if (token != null && !token.isBlank()) {
-        return token.strip();
-      }
-    }
-    String fromGh = ghAuthToken();
-    if (fromGh != null) {
-      return fromGh;
-    }
-    throw new LgrException(
-        ExitCode.USAGE,
-        "no GitHub token: pass --github-token-file FILE, set GH_TOKEN or GITHUB_TOKEN, or log in"
-            + " with `gh auth login`");
-  }
-
-  /** {@code gh auth token}, or null when gh is missing or not logged in. */
-  private static String ghAuthToken() {
-    try {
-      Process gh =
-          new ProcessBuilder("gh", "auth", "token")
-              .redirectError(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      String token;
-      try (BufferedReader reader =
-          new BufferedReader(new InputStreamReader(gh.getInputStream(), StandardCharsets.UTF_8))) {
-        token = reader.readLine();
-      }
-      if (!gh.waitFor(10, TimeUnit.SECONDS)) {
-        gh.destroyForcibly();
-        return null;
-      }
-      return gh.exitValue() == 0 && token != null && !token.isBlank() ? token.strip() : null;
-    } catch (IOException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
   }
 
   private String buildImage(
@@ -446,14 +361,6 @@ public final class Deploy implements Callable<Integer> {
       scopes.add("organization " + settings.organization());
     }
     return scopes;
-  }
-
-  private static URI uri(String value, String where) {
-    try {
-      return URI.create(value.strip());
-    } catch (IllegalArgumentException e) {
-      throw new LgrException(ExitCode.USAGE, "'" + value + "' is not a URL (" + where + ")");
-    }
   }
 
   @SafeVarargs

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       Deploy.class,
+      Destroy.class,
       Serve.class,
       BuildImage.class,
       Completion.class,

@@ -181,4 +181,42 @@ class DeployIT {
         .contains("--repo/repositories: 'not-a-repo' is not owner/name")
         .contains("--memory/runner.memory");
   }
+
+  @Test
+  void destroy_removesWhatDeployMade_andSaysWhatWasAlreadyGoneTheSecondTime() throws Exception {
+    String stack = MotoServer.unique("lgr");
+    Run deployed =
+        lgr(TOKEN, "deploy", "--repo", REPO, "--stack", stack, "--image", IMAGE, "--yes");
+    assertThat(deployed.exit()).as(deployed.err()).isZero();
+    String webhookUrl = deployed.out().strip();
+
+    Run refused = lgr(TOKEN, "destroy", "--stack", stack);
+    assertThat(refused.exit()).as(refused.err()).isEqualTo(3);
+    assertThat(refused.err()).contains("pass --yes");
+    assertThat(github.hooks(REPO)).anyMatch(h -> h.url().equals(webhookUrl));
+
+    Run destroyed = lgr(TOKEN, "destroy", "--stack", stack, "--all", "--yes");
+
+    assertThat(destroyed.exit()).as(destroyed.err()).isZero();
+    assertThat(github.hooks(REPO)).noneMatch(h -> h.url().equals(webhookUrl));
+    assertThat(github.runner("DEFAULT-LAMBDA-DO-NOT-REMOVE")).isEmpty();
+    assertThat(
+            cloudFormation.listStacks().stackSummaries().stream()
+                .filter(s -> s.stackName().equals(stack) || s.stackName().equals("lgr-bootstrap"))
+                .filter(s -> s.stackStatus() != StackStatus.DELETE_COMPLETE))
+        .isEmpty();
+    assertThat(destroyed.err()).contains("restorable for 7 days");
+    assertThat(
+            secrets
+                .describeSecret(b -> b.secretId("lgr/" + stack + "/github-credential"))
+                .deletedDate())
+        .as("scheduled for deletion, with a recovery window")
+        .isNotNull();
+    assertThat(destroyed.out() + destroyed.err()).doesNotContain(TOKEN);
+
+    Run again = lgr(TOKEN, "destroy", "--stack", stack, "--all", "--yes");
+
+    assertThat(again.exit()).as(again.err()).isZero();
+    assertThat(again.err()).contains("was already gone");
+  }
 }

@@ -176,4 +176,14 @@ class LgrTest {
         .isEqualTo(ExitCode.USAGE);
     assertThat(err.toString()).contains("name at least one repository (owner/name) or --org");
   }
+
+  @Test
+  void destroyHelp_saysWhatGoesAndHowToConfirm() {
+    assertThat(run("destroy", "--help")).isZero();
+    assertThat(out.toString())
+        .contains("--all")
+        .contains("--yes")
+        .contains("restorable for 7 days")
+        .contains("Examples:");
+  }
 }

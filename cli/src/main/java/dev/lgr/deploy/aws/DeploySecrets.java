@@ -99,6 +99,31 @@ public final class DeploySecrets {
         name, create(name, value, "lgr: signs GitHub's webhook deliveries"), Change.CREATED, value);
   }
 
+  /** Secrets Manager's shortest recovery window: a deleted secret can be restored this long. */
+  public static final int RECOVERY_DAYS = 7;
+
+  /**
+   * Schedules both secrets for deletion with a {@value #RECOVERY_DAYS}-day recovery window.
+   *
+   * @return for each secret name, whether it was there to delete
+   */
+  public java.util.Map<String, Boolean> delete() {
+    java.util.Map<String, Boolean> deleted = new java.util.LinkedHashMap<>();
+    for (String name : java.util.List.of(credentialName(), webhookSecretName())) {
+      try {
+        secrets.deleteSecret(b -> b.secretId(name).recoveryWindowInDays((long) RECOVERY_DAYS));
+        deleted.put(name, true);
+      } catch (ResourceNotFoundException e) {
+        deleted.put(name, false);
+      } catch (InvalidRequestException e) {
+        deleted.put(name, false); // already scheduled for deletion
+      } catch (SecretsManagerException e) {
+        throw AwsStepException.of("delete secret " + name, e);
+      }
+    }
+    return deleted;
+  }
+
   private GetSecretValueResponse current(String name) {
     try {
       return secrets.getSecretValue(b -> b.secretId(name));

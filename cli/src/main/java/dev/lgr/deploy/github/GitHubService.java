@@ -401,6 +401,62 @@ public final class GitHubService {
     return new Webhook(id, url, false);
   }
 
+  // ---- removal (lgr destroy) ---------------------------------------------------------------
+
+  /**
+   * Removes lgr's webhooks (those delivering to {@code url}) from a repository or organization;
+   * others are left alone.
+   *
+   * @return how many were removed (0 when they were already gone)
+   */
+  public int removeWebhooks(RunnerScope scope, URI url, GitHubListener listener) {
+    validate(scope);
+    int removed = 0;
+    for (JsonNode hook : list(scope, scope.path() + "/hooks?per_page=100", null, "webhooks")) {
+      if (url.toString().equals(hook.at("/config/url").asText(null))) {
+        long id = hook.path("id").asLong();
+        Response answer = call("DELETE", scope.path() + "/hooks/" + id, null);
+        if (answer.status() != 204 && answer.status() != 404) {
+          throw failed("remove webhook " + id + " from " + scope, answer, null);
+        }
+        listener.step("Removed webhook " + id + " from " + scope);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Removes the runners lgr made on a repository or organization: the placeholder and every {@code
+   * lgr-} runner that is not busy (a busy one is running a job: it is named in a warning and left,
+   * and it goes by itself when its job ends).
+   *
+   * @return the names removed
+   */
+  public List<String> removeLgrRunners(RunnerScope scope, GitHubListener listener) {
+    validate(scope);
+    List<String> removed = new ArrayList<>();
+    for (JsonNode runner :
+        list(scope, scope.path() + "/actions/runners?per_page=100", "runners", "runners")) {
+      String name = runner.path("name").asText("");
+      if (!name.startsWith("lgr-") && !name.equals(PLACEHOLDER_NAME)) {
+        continue;
+      }
+      if (runner.path("busy").asBoolean(false)) {
+        listener.warning("Left runner " + name + " on " + scope + ": it is running a job");
+        continue;
+      }
+      long id = runner.path("id").asLong();
+      Response answer = call("DELETE", scope.path() + "/actions/runners/" + id, null);
+      if (answer.status() != 204 && answer.status() != 404) {
+        throw failed("remove runner " + name + " from " + scope, answer, null);
+      }
+      listener.step("Removed runner " + name + " from " + scope);
+      removed.add(name);
+    }
+    return removed;
+  }
+
   // ---- 3. the placeholder runner -----------------------------------------------------------
 
   /**

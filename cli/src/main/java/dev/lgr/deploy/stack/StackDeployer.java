@@ -282,6 +282,59 @@ public final class StackDeployer {
     }
   }
 
+  /**
+   * Deletes a stack, reporting its events, and waits until it is gone.
+   *
+   * @return false when there was no stack
+   * @throws StackFailedException when the deletion failed (with the first reason)
+   */
+  public boolean delete(String stackName) throws InterruptedException {
+    Optional<Stack> stack = describe(stackName);
+    if (stack.isEmpty()) {
+      return false;
+    }
+    String stackId = stack.get().stackId();
+    Set<String> seen = new HashSet<>();
+    for (StackEvent old : events(stackName)) {
+      seen.add(old.eventId());
+    }
+    try {
+      cloudFormation.deleteStack(b -> b.stackName(stackName));
+    } catch (CloudFormationException e) {
+      throw AwsStepException.of("delete stack " + stackName, e);
+    }
+    listener.progress("deleting stack " + stackName);
+    Instant deadline = Instant.now().plus(timeout);
+    while (true) {
+      // By id: a deleted stack is no longer found by its name.
+      List<StackEvent> fresh = new ArrayList<>();
+      for (StackEvent event : events(stackId)) {
+        if (seen.add(event.eventId())) {
+          fresh.add(event);
+        }
+      }
+      fresh.sort((a, b) -> a.timestamp().compareTo(b.timestamp()));
+      fresh.forEach(listener::event);
+      Optional<Stack> now = describe(stackId);
+      if (now.isEmpty()) {
+        return true;
+      }
+      if (now.get().stackStatus() == StackStatus.DELETE_FAILED) {
+        throw new StackFailedException(
+            "stack "
+                + stackName
+                + " could not be deleted: "
+                + now.get().stackStatusReason()
+                + " (run lgr destroy again once the named resource is fixed)");
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new StackFailedException(
+            "stack " + stackName + " is still being deleted; lgr stopped waiting");
+      }
+      Thread.sleep(pollInterval.toMillis());
+    }
+  }
+
   /** The outputs of a deployed stack. */
   public Map<String, String> outputs(String stackName) {
     return describe(stackName)

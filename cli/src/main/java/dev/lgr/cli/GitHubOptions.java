@@ -1,0 +1,115 @@
+package dev.lgr.cli;
+
+import dev.lgr.deploy.LgrConfig;
+import dev.lgr.github.GitHubClient;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Option;
+
+/** {@code --github-token-file} and {@code --github-url}, with their fallbacks. */
+public final class GitHubOptions {
+  @Option(
+      names = "--github-token-file",
+      paramLabel = "FILE",
+      description = "A file holding the GitHub token (default: GH_TOKEN, GITHUB_TOKEN, gh).")
+  Path tokenFile;
+
+  @Option(
+      names = "--github-url",
+      paramLabel = "URL",
+      description =
+          "GitHub's API (default: GITHUB_API_URL, else https://api.github.com; GitHub Enterprise"
+              + " Server: https://HOST/api/v3).")
+  URI url;
+
+  /** The API base: the flag, lgr.yaml, GITHUB_API_URL, else GitHub.com. */
+  URI api(LgrConfig file, Map<String, String> env) {
+    if (url != null) {
+      return url;
+    }
+    if (file.github() != null && file.github().apiUrl() != null) {
+      return uri(file.github().apiUrl(), "github.apiUrl");
+    }
+    if (env.get("GITHUB_API_URL") != null && !env.get("GITHUB_API_URL").isBlank()) {
+      return uri(env.get("GITHUB_API_URL"), "GITHUB_API_URL");
+    }
+    return GitHubClient.DEFAULT_API;
+  }
+
+  /**
+   * The token, from the first place that has one: --github-token-file, GH_TOKEN, GITHUB_TOKEN, `gh
+   * auth token`. Never printed.
+   */
+  String token(Map<String, String> env) {
+    if (tokenFile != null) {
+      try {
+        String token = Files.readString(tokenFile).strip();
+        if (token.isEmpty()) {
+          throw new LgrException(ExitCode.USAGE, tokenFile + " is empty (--github-token-file)");
+        }
+        return token;
+      } catch (NoSuchFileException e) {
+        throw new LgrException(
+            ExitCode.USAGE, "no such file: " + tokenFile + " (--github-token-file)");
+      } catch (IOException e) {
+        throw new LgrException(ExitCode.USAGE, "cannot read " + tokenFile + ": " + e.getMessage());
+      }
+    }
+    for (String name : List.of("GH_TOKEN", "GITHUB_TOKEN")) {
+      String token = env.get(name);
+      if (token != null && !token.isBlank()) {
+        return token.strip();
+      }
+    }
+    String fromGh = ghAuthToken();
+    if (fromGh != null) {
+      return fromGh;
+    }
+    throw new LgrException(
+        ExitCode.USAGE,
+        "no GitHub token: pass --github-token-file FILE, set GH_TOKEN or GITHUB_TOKEN, or log in"
+            + " with `gh auth login`");
+  }
+
+  /** {@code gh auth token}, or null when gh is missing or not logged in. */
+  private static String ghAuthToken() {
+    try {
+      Process gh =
+          new ProcessBuilder("gh", "auth", "token")
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      String token;
+      try (BufferedReader reader =
+          new BufferedReader(new InputStreamReader(gh.getInputStream(), StandardCharsets.UTF_8))) {
+        token = reader.readLine();
+      }
+      if (!gh.waitFor(10, TimeUnit.SECONDS)) {
+        gh.destroyForcibly();
+        return null;
+      }
+      return gh.exitValue() == 0 && token != null && !token.isBlank() ? token.strip() : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private static URI uri(String value, String where) {
+    try {
+      return URI.create(value.strip());
+    } catch (IllegalArgumentException e) {
+      throw new LgrException(ExitCode.USAGE, "'" + value + "' is not a URL (" + where + ")");
+    }
+  }
+}
