@@ -132,7 +132,8 @@ public final class GitHubClient {
         jobId,
         (String) job.get("status"),
         (String) job.get("conclusion"),
-        (String) job.get("runner_name"));
+        (String) job.get("runner_name"),
+        instant(job.get("created_at")));
   }
 
   /**
@@ -322,6 +323,17 @@ public final class GitHubClient {
       return Optional.ofNullable(message == null ? null : message.toString());
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
+    }
+  }
+
+  private static java.time.Instant instant(Object value) {
+    if (!(value instanceof String text)) {
+      return null;
+    }
+    try {
+      return java.time.OffsetDateTime.parse(text).toInstant();
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
     }
   }
 
