@@ -186,4 +186,57 @@ class LgrTest {
         .contains("restorable for 7 days")
         .contains("Examples:");
   }
+
+  @Test
+  void pruneRunners_removesOfflineLgrRunners_printsThemAsJson_andKeepsThePlaceholder()
+      throws Exception {
+    try (dev.lgr.testing.GitHubStandIn github =
+        dev.lgr.testing.GitHubStandIn.start().repo("octo/app").token("t-prune")) {
+      github.putJob("octo/app", 77, 7, java.util.List.of("self-hosted", "lambda"));
+      github.addRunner("octo/app", "lgr-77-abc123", java.util.List.of("self-hosted", "lambda"));
+      github.addRunner(
+          "octo/app", "DEFAULT-LAMBDA-DO-NOT-REMOVE", java.util.List.of("self-hosted", "lambda"));
+      Path token = Files.writeString(dir.resolve("token"), "t-prune\n");
+      String[] common = {
+        "prune-runners",
+        "--repo",
+        "octo/app",
+        "--github-url",
+        github.baseUrl().toString(),
+        "--github-token-file",
+        token.toString(),
+        "--config",
+        dir.resolve("none.yaml").toString(),
+        "--older-than",
+        "0s"
+      };
+
+      assertThat(run(common)).as(err.toString()).isEqualTo(ExitCode.WRONG_STATE);
+      assertThat(err.toString()).contains("pass --yes");
+      assertThat(github.runner("lgr-77-abc123")).isPresent();
+
+      out.getBuffer().setLength(0);
+      String[] withYes = java.util.Arrays.copyOf(common, common.length + 3);
+      withYes[common.length] = "--yes";
+      withYes[common.length + 1] = "--output";
+      withYes[common.length + 2] = "json";
+      assertThat(run(withYes)).as(err.toString()).isZero();
+
+      com.fasterxml.jackson.databind.JsonNode result =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+      assertThat(result.path("removed").get(0).path("name").asText()).isEqualTo("lgr-77-abc123");
+      assertThat(result.path("kept").get(0).path("name").asText())
+          .isEqualTo("DEFAULT-LAMBDA-DO-NOT-REMOVE");
+      assertThat(github.runner("lgr-77-abc123")).isEmpty();
+      assertThat(github.runner("DEFAULT-LAMBDA-DO-NOT-REMOVE")).isPresent();
+      assertThat(github.violations()).isEmpty();
+    }
+  }
+
+  @Test
+  void pruneRunners_badAge_isBadUsage() {
+    assertThat(run("prune-runners", "--repo", "octo/app", "--older-than", "soon"))
+        .isEqualTo(ExitCode.USAGE);
+    assertThat(err.toString()).contains("--older-than takes a number and s, m, h or d");
+  }
 }
