@@ -85,7 +85,10 @@ public final class RunnerFunction implements RequestStreamHandler {
         GitHubClient github =
             new GitHubClient(settings.githubApi(), credential, remainingMillis, 1000);
         if (settings.jobRoleArn() == null) {
-          error(messageId, "LGR_JOB_ROLE_ARN is not set: the job runs without AWS credentials");
+          logLine(
+              "warning",
+              messageId,
+              "LGR_JOB_ROLE_ARN is not set: the job runs without AWS credentials");
         }
         new RunnerSession(
                 settings,
@@ -109,8 +112,12 @@ public final class RunnerFunction implements RequestStreamHandler {
   }
 
   private void error(String messageId, String message) {
+    logLine("failed", messageId, message);
+  }
+
+  private void logLine(String event, String messageId, String message) {
     Map<String, Object> line = new LinkedHashMap<>();
-    line.put("event", "failed");
+    line.put("event", event);
     line.put("message_id", messageId);
     line.put("message", message);
     log.accept(JsonText.object(line));
