@@ -143,7 +143,18 @@ public final class ImageService {
       prepared = runnerReady.join();
       jars = jarsReady.join();
     } finally {
+      // When one preparation fails, the others stop before build() returns: nothing may go on
+      // writing into the cache behind the caller's back.
       workers.shutdownNow();
+      try {
+        if (!workers.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          listener.log(
+              System.Logger.Level.WARNING,
+              "an image preparation did not stop within 30 s of a failure");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     RunnerRelease release = prepared.release();
     Path runner = prepared.root();
