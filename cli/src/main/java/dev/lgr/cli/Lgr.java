@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       Deploy.class,
       Destroy.class,
+      Status.class,
       PruneRunners.class,
       Serve.class,
       BuildImage.class,

@@ -190,6 +190,21 @@ class DeployIT {
     assertThat(deployed.exit()).as(deployed.err()).isZero();
     String webhookUrl = deployed.out().strip();
 
+    Run status = lgr(TOKEN, "status", "--stack", stack, "--output", "json");
+    assertThat(status.exit()).as(status.err() + status.out()).isZero();
+    com.fasterxml.jackson.databind.JsonNode doc =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(status.out());
+    assertThat(doc.path("healthy").asBoolean()).isTrue();
+    assertThat(doc.path("verdict").asText()).isEqualTo("ok");
+    assertThat(doc.at("/queues/dead_letter_messages").asLong()).isZero();
+    assertThat(doc.at("/runners/0/placeholder").asBoolean()).isTrue();
+    assertThat(doc.at("/webhooks/0/found").asBoolean()).isTrue();
+    assertThat(doc.at("/webhooks/0/active").asBoolean()).isTrue();
+    assertThat(doc.at("/webhooks/0/events/0").asText()).isEqualTo("workflow_job");
+    assertThat(doc.at("/stacks/" + stack + "/outputs/WebhookUrl").asText()).isEqualTo(webhookUrl);
+    Run text = lgr(TOKEN, "status", "--stack", stack);
+    assertThat(text.out()).contains("Verdict: ok").contains("Webhook on octo/app: active");
+
     Run refused = lgr(TOKEN, "destroy", "--stack", stack);
     assertThat(refused.exit()).as(refused.err()).isEqualTo(3);
     assertThat(refused.err()).contains("pass --yes");
@@ -213,6 +228,10 @@ class DeployIT {
         .as("scheduled for deletion, with a recovery window")
         .isNotNull();
     assertThat(destroyed.out() + destroyed.err()).doesNotContain(TOKEN);
+
+    Run gone = lgr(TOKEN, "status", "--stack", stack);
+    assertThat(gone.exit()).isEqualTo(3);
+    assertThat(gone.out()).contains("Verdict: stack " + stack + " does not exist: run lgr deploy");
 
     Run again = lgr(TOKEN, "destroy", "--stack", stack, "--all", "--yes");
 

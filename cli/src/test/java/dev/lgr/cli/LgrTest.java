@@ -239,4 +239,10 @@ class LgrTest {
         .isEqualTo(ExitCode.USAGE);
     assertThat(err.toString()).contains("--older-than takes a number and s, m, h or d");
   }
+
+  @Test
+  void statusHelp_saysWhatItShowsAndItsExitCodes() {
+    assertThat(run("status", "--help")).isZero();
+    assertThat(out.toString()).contains("--output").contains("Exit 0 when healthy, 3 when not");
+  }
 }

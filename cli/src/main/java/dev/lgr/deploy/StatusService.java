@@ -1,0 +1,238 @@
+package dev.lgr.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lgr.deploy.stack.StackDeployer;
+import dev.lgr.github.GitHubClient;
+import dev.lgr.github.Runner;
+import dev.lgr.github.RunnerPruner;
+import dev.lgr.github.RunnerScope;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import software.amazon.awssdk.services.cloudformation.model.Stack;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * {@code lgr status}'s engine: one document that answers "is it working, and if not, why", from
+ * independent calls made in parallel. Never prints.
+ */
+public final class StatusService {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final StackDeployer stacks;
+  private final SqsClient sqs;
+  private final GitHubClient github;
+
+  public StatusService(StackDeployer stacks, SqsClient sqs, GitHubClient github) {
+    this.stacks = stacks;
+    this.sqs = sqs;
+    this.github = github;
+  }
+
+  /**
+   * The status of a deployment.
+   *
+   * @return a document with {@code healthy}, {@code verdict} (the first thing to fix, or "ok") and
+   *     the parts: {@code stacks}, {@code queues}, {@code runners}, {@code webhooks}
+   */
+  public Map<String, Object> status(String stackName) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+    CompletableFuture<Optional<Stack>> bootstrapFuture =
+        async(() -> stacks.describe(DeploySettings.bootstrapStackName()));
+    Optional<Stack> main = stacks.describe(stackName);
+    Map<String, Object> stackDoc = new LinkedHashMap<>();
+    doc.put("stack", stackName);
+    doc.put("stacks", stackDoc);
+    if (main.isEmpty()) {
+      stackDoc.put(stackName, "absent");
+      problems.add("stack " + stackName + " does not exist: run lgr deploy");
+      stackDoc.put(DeploySettings.bootstrapStackName(), describe(bootstrapFuture.join()));
+      return finish(doc, problems);
+    }
+    Stack stack = main.get();
+    String status = stack.stackStatusAsString();
+    Map<String, String> outputs = new LinkedHashMap<>();
+    stack.outputs().forEach(o -> outputs.put(o.outputKey(), o.outputValue()));
+    Map<String, Object> mainDoc = new LinkedHashMap<>();
+    mainDoc.put("status", status);
+    mainDoc.put("outputs", outputs);
+    stackDoc.put(stackName, mainDoc);
+    if (!status.endsWith("_COMPLETE") || status.contains("ROLLBACK")) {
+      problems.add(
+          "stack "
+              + stackName
+              + " is "
+              + status
+              + (stack.stackStatusReason() == null ? "" : ": " + stack.stackStatusReason()));
+    }
+    List<RunnerScope> scopes = DestroyService.scopes(stack);
+    String webhookUrl = outputs.get("WebhookUrl");
+
+    CompletableFuture<Map<String, Object>> queues =
+        async(() -> queues(outputs.get("JobsQueueUrl"), outputs.get("DeadLetterQueueUrl")));
+    List<CompletableFuture<Map<String, Object>>> runners = new ArrayList<>();
+    List<CompletableFuture<Map<String, Object>>> hooks = new ArrayList<>();
+    for (RunnerScope scope : scopes) {
+      runners.add(async(() -> runners(scope)));
+      hooks.add(async(() -> webhook(scope, webhookUrl)));
+    }
+
+    stackDoc.put(DeploySettings.bootstrapStackName(), describe(bootstrapFuture.join()));
+    Map<String, Object> queueDoc = queues.join();
+    doc.put("queues", queueDoc);
+    Object dlq = queueDoc.get("dead_letter_messages");
+    if (dlq instanceof Long n && n > 0) {
+      problems.add(
+          n
+              + " job(s) in the dead-letter queue: no runner could be started for them (see the"
+              + " runner function's log)");
+    }
+    List<Map<String, Object>> runnerDocs = runners.stream().map(CompletableFuture::join).toList();
+    List<Map<String, Object>> hookDocs = hooks.stream().map(CompletableFuture::join).toList();
+    doc.put("runners", runnerDocs);
+    doc.put("webhooks", hookDocs);
+    for (Map<String, Object> hook : hookDocs) {
+      if (!Boolean.TRUE.equals(hook.get("found"))) {
+        problems.add("no lgr webhook on " + hook.get("scope") + ": run lgr deploy");
+      } else if (!Boolean.TRUE.equals(hook.get("active"))) {
+        problems.add("the webhook on " + hook.get("scope") + " is inactive");
+      } else if (Boolean.FALSE.equals(hook.get("last_delivery_ok"))) {
+        problems.add(
+            "the last delivery to the webhook on "
+                + hook.get("scope")
+                + " failed: "
+                + hook.get("last_delivery_status"));
+      }
+    }
+    return finish(doc, problems);
+  }
+
+  private static Map<String, Object> finish(Map<String, Object> doc, List<String> problems) {
+    Map<String, Object> ordered = new LinkedHashMap<>();
+    ordered.put("healthy", problems.isEmpty());
+    ordered.put("verdict", problems.isEmpty() ? "ok" : problems.get(0));
+    ordered.put("problems", problems);
+    ordered.putAll(doc);
+    return ordered;
+  }
+
+  private static Object describe(Optional<Stack> stack) {
+    return stack.map(Stack::stackStatusAsString).orElse("absent");
+  }
+
+  private Map<String, Object> queues(String jobsUrl, String deadLetterUrl) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("jobs_waiting", depth(jobsUrl, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+    doc.put(
+        "jobs_in_flight",
+        depth(jobsUrl, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+    doc.put(
+        "dead_letter_messages",
+        depth(deadLetterUrl, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+    return doc;
+  }
+
+  private Object depth(String url, QueueAttributeName attribute) {
+    if (url == null) {
+      return null;
+    }
+    String value =
+        sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(attribute))
+            .attributes()
+            .get(attribute);
+    return value == null ? null : Long.parseLong(value);
+  }
+
+  private Map<String, Object> runners(RunnerScope scope) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("scope", scope.toString());
+    List<Map<String, Object>> lgr = new ArrayList<>();
+    boolean placeholder = false;
+    int others = 0;
+    for (Runner runner : github.runners(scope)) {
+      if (runner.name().equals(RunnerPruner.PLACEHOLDER)) {
+        placeholder = true;
+      } else if (runner.name().startsWith("lgr-")) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("name", runner.name());
+        r.put("status", runner.busy() ? "busy" : runner.status());
+        lgr.add(r);
+      } else {
+        others++;
+      }
+    }
+    doc.put("lgr", lgr);
+    doc.put("placeholder", placeholder);
+    doc.put("others", others);
+    return doc;
+  }
+
+  private Map<String, Object> webhook(RunnerScope scope, String url) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("scope", scope.toString());
+    GitHubClient.Response hooks = github.call("GET", scope.path() + "/hooks?per_page=100", null);
+    JsonNode hook = null;
+    if (hooks.status() == 200) {
+      for (JsonNode candidate : read(hooks.body())) {
+        if (url != null && url.equals(candidate.at("/config/url").asText(null))) {
+          hook = candidate;
+        }
+      }
+    } else {
+      doc.put("error", "GitHub answered " + hooks.status() + " listing the webhooks");
+    }
+    doc.put("found", hook != null);
+    if (hook == null) {
+      return doc;
+    }
+    doc.put("id", hook.path("id").asLong());
+    doc.put("active", hook.path("active").asBoolean());
+    List<String> events = new ArrayList<>();
+    hook.path("events").forEach(e -> events.add(e.asText()));
+    doc.put("events", events);
+    GitHubClient.Response deliveries =
+        github.call(
+            "GET",
+            scope.path() + "/hooks/" + hook.path("id").asLong() + "/deliveries?per_page=10",
+            null);
+    List<Map<String, Object>> recent = new ArrayList<>();
+    if (deliveries.status() == 200) {
+      for (JsonNode d : read(deliveries.body())) {
+        Map<String, Object> item = new LinkedHashMap<>();
+        item.put("event", d.path("event").asText());
+        item.put("delivered_at", d.path("delivered_at").asText());
+        item.put("status_code", d.path("status_code").asInt());
+        item.put("status", d.path("status").asText());
+        item.put("duration_s", d.path("duration").asDouble());
+        recent.add(item);
+      }
+    }
+    doc.put("deliveries", recent);
+    if (!recent.isEmpty()) {
+      int code = (Integer) recent.get(0).get("status_code");
+      doc.put("last_delivery_ok", code >= 200 && code < 400);
+      doc.put("last_delivery_status", code + " " + recent.get(0).get("status"));
+    }
+    return doc;
+  }
+
+  private static JsonNode read(String body) {
+    try {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      return JSON.createArrayNode();
+    }
+  }
+
+  private static <T> CompletableFuture<T> async(Supplier<T> task) {
+    return CompletableFuture.supplyAsync(task);
+  }
+}
