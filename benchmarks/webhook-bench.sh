@@ -105,7 +105,7 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
 export AWS_CONFIG_FILE="$work/no-aws-config" AWS_SHARED_CREDENTIALS_FILE="$work/no-aws-credentials"
 # Role credentials as Lambda gives them: access keys in the environment, or, with SnapStart, the
 # container credentials endpoint (here the stand-in) and no keys.
-ENV_KEYS=(AWS_ACCESS_KEY_ID=AKIABENCHEXAMPLE0000 AWS_SECRET_ACCESS_KEY=bench-secret-key
+ENV_KEYS=(AWS_ACCESS_KEY_ID=BENCHEXAMPLEKEYID000 AWS_SECRET_ACCESS_KEY=bench-secret-key
   AWS_SESSION_TOKEN=bench-session-token)
 ENV_SNAPSTART=(AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$port/lgr-bench/credentials"
   AWS_CONTAINER_AUTHORIZATION_TOKEN=lgr-bench-container-token)

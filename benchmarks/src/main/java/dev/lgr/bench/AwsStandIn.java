@@ -133,7 +133,7 @@ public final class AwsStandIn {
             "application/json",
             json(
                 "AccessKeyId",
-                "ASIABENCHEXAMPLE0000",
+                "BENCHSESSIONKEYID000",
                 "SecretAccessKey",
                 "bench-container-secret-key",
                 "Token",

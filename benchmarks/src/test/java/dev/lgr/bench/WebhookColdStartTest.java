@@ -36,7 +36,7 @@ class WebhookColdStartTest {
   @Test
   void withAccessKeysInTheEnvironment_dispatchesTheDelivery() throws Exception {
     Result result =
-        run(Map.of("AWS_ACCESS_KEY_ID", "AKIABENCHEXAMPLE0000", "AWS_SECRET_ACCESS_KEY", "bench"));
+        run(Map.of("AWS_ACCESS_KEY_ID", "BENCHEXAMPLEKEYID000", "AWS_SECRET_ACCESS_KEY", "bench"));
 
     assertThat(result.exit).as(result.output).isZero();
     assertThat(result.output)

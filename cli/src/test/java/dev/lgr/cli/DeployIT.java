@@ -33,9 +33,10 @@ class DeployIT {
           + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
   private static GitHubStandIn github;
-  private static final String TOKEN = "ghp_" + UUID.randomUUID().toString().replace("-", "");
+  private static final String TOKEN =
+      "fake-gh-token-" + UUID.randomUUID().toString().replace("-", "");
   private static final String READ_ONLY_TOKEN =
-      "ghp_ro" + UUID.randomUUID().toString().replace("-", "");
+      "fake-gh-token-ro" + UUID.randomUUID().toString().replace("-", "");
 
   private final CloudFormationClient cloudFormation =
       CloudFormationClient.builder()

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class GitHubStandInTest {
-  private static final String TOKEN = "ghp_standInAdminToken0000000000000000";
-  private static final String READER = "ghp_standInReaderToken000000000000000";
+  private static final String TOKEN = "fake-gh-token-standInAdminToken0000000000000000";
+  private static final String READER = "fake-gh-token-standInReaderToken000000000000000";
   private static final String REPO = "octo/app";
   private static final String ORG = "octo";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -421,10 +421,11 @@ class GitHubStandInTest {
 
   @Test
   void classicToken_answersCarryItsScopes() throws Exception {
-    github.classicToken("ghp_classic", true, "repo", "workflow");
+    github.classicToken("fake-gh-token-classic", true, "repo", "workflow");
 
     HttpResponse<String> repo =
-        send("GET", URI.create(github.baseUrl() + "/repos/octo/app"), null, "ghp_classic");
+        send(
+            "GET", URI.create(github.baseUrl() + "/repos/octo/app"), null, "fake-gh-token-classic");
     HttpResponse<String> fineGrained = call("GET", "/repos/octo/app", null);
 
     assertThat(repo.headers().firstValue("x-oauth-scopes")).hasValue("repo, workflow");
@@ -460,7 +461,7 @@ class GitHubStandInTest {
     URI runners = URI.create(github.baseUrl() + "/repos/octo/app/actions/runners");
 
     HttpResponse<String> none = send("GET", runners, null, null);
-    HttpResponse<String> unknown = send("GET", runners, null, "ghp_unknown");
+    HttpResponse<String> unknown = send("GET", runners, null, "fake-gh-token-unknown");
     HttpResponse<String> reader = send("GET", runners, null, READER);
     HttpResponse<String> repo =
         send("GET", URI.create(github.baseUrl() + "/repos/octo/app"), null, READER);

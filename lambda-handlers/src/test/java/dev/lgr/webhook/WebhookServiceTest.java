@@ -544,7 +544,7 @@ class WebhookServiceTest {
   @Test
   void everyOutcome_logsExactlyOneLine_withoutBodySecretOrToken() throws IOException {
     String token = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
-    String pat = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    String pat = "fake-gh-token-abcdefghijklmnopqrstuvwxyz0123456789";
     byte[] body =
         queuedWith(
             json -> {

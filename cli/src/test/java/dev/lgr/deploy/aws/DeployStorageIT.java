@@ -26,20 +26,20 @@ class DeployStorageIT {
   void gitHubCredential_isCreatedOnce_thenUpdatedOnlyWhenItChanges() {
     DeploySecrets secrets = new DeploySecrets(secretsManager, MotoServer.unique("stack"));
 
-    DeploySecrets.Secret first = secrets.putGitHubCredential("ghp_first");
-    DeploySecrets.Secret again = secrets.putGitHubCredential("ghp_first");
-    DeploySecrets.Secret changed = secrets.putGitHubCredential("ghp_second");
+    DeploySecrets.Secret first = secrets.putGitHubCredential("fake-gh-token-first");
+    DeploySecrets.Secret again = secrets.putGitHubCredential("fake-gh-token-first");
+    DeploySecrets.Secret changed = secrets.putGitHubCredential("fake-gh-token-second");
 
     assertThat(first.change()).isEqualTo(DeploySecrets.Change.CREATED);
     assertThat(again.change()).isEqualTo(DeploySecrets.Change.UNCHANGED);
     assertThat(changed.change()).isEqualTo(DeploySecrets.Change.UPDATED);
     assertThat(again.arn()).isEqualTo(first.arn()).isEqualTo(changed.arn());
     assertThat(secretsManager.getSecretValue(b -> b.secretId(first.arn())).secretString())
-        .isEqualTo("ghp_second");
+        .isEqualTo("fake-gh-token-second");
     assertThat(secretsManager.listSecretVersionIds(b -> b.secretId(first.arn())).versions().size())
         .as("an unchanged deploy adds no version")
         .isEqualTo(2);
-    assertThat(changed.toString()).doesNotContain("ghp_second");
+    assertThat(changed.toString()).doesNotContain("fake-gh-token-second");
   }
 
   @Test

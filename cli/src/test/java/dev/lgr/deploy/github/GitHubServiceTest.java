@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
  * description) and, for pings, against lgr's own webhook service on loopback.
  */
 class GitHubServiceTest {
-  private static final String TOKEN = "ghp_serviceAdminToken000000000000000000";
-  private static final String READER = "ghp_serviceReaderToken00000000000000000";
+  private static final String TOKEN = "fake-gh-token-serviceAdminToken000000000000000000";
+  private static final String READER = "fake-gh-token-serviceReaderToken00000000000000000";
   private static final String REPO = "octo/app";
   private static final String ORG = "octo-org";
   private static final RunnerScope REPO_SCOPE = RunnerScope.repository(REPO);
@@ -121,11 +121,11 @@ class GitHubServiceTest {
                 github.baseUrl(),
                 () -> {
                   reads[0]++;
-                  return "ghp_revokedToken0000000000000000000000";
+                  return "fake-gh-token-revokedToken0000000000000000000000";
                 },
                 () -> 60_000,
                 10));
-    tokensUsed.add("ghp_revokedToken0000000000000000000000");
+    tokensUsed.add("fake-gh-token-revokedToken0000000000000000000000");
 
     GitHubSetupException e = failure(() -> service.checkAccess(REPO_SCOPE, events));
 
@@ -139,12 +139,14 @@ class GitHubServiceTest {
 
   @Test
   void access_classicTokenWithoutRepoScope_namesTheMissingScope() {
-    github.classicToken("ghp_classicNoRepo000000000000000000000", true, "workflow", "gist");
+    github.classicToken(
+        "fake-gh-token-classicNoRepo000000000000000000000", true, "workflow", "gist");
 
     GitHubSetupException e =
         failure(
             () ->
-                service("ghp_classicNoRepo000000000000000000000").checkAccess(REPO_SCOPE, events));
+                service("fake-gh-token-classicNoRepo000000000000000000000")
+                    .checkAccess(REPO_SCOPE, events));
 
     assertThat(e.kind()).isEqualTo(Kind.PERMISSION);
     assertThat(e.getMessage())
@@ -158,10 +160,11 @@ class GitHubServiceTest {
 
   @Test
   void access_classicTokenWithRepoScope_isGranted_withItsScopes() {
-    github.classicToken("ghp_classicRepo0000000000000000000000", true, "repo", "workflow");
+    github.classicToken(
+        "fake-gh-token-classicRepo0000000000000000000000", true, "repo", "workflow");
 
     TokenAccess access =
-        service("ghp_classicRepo0000000000000000000000").checkAccess(REPO_SCOPE, events);
+        service("fake-gh-token-classicRepo0000000000000000000000").checkAccess(REPO_SCOPE, events);
 
     assertThat(access.kind()).isEqualTo(TokenKind.CLASSIC);
     assertThat(access.oauthScopes()).containsExactly("repo", "workflow");
@@ -199,11 +202,14 @@ class GitHubServiceTest {
 
   @Test
   void access_organization_classicTokenWithoutHookScope_namesIt() {
-    github.classicToken("ghp_classicOrg000000000000000000000000", true, "admin:org", "repo");
+    github.classicToken(
+        "fake-gh-token-classicOrg000000000000000000000000", true, "admin:org", "repo");
 
     GitHubSetupException e =
         failure(
-            () -> service("ghp_classicOrg000000000000000000000000").checkAccess(ORG_SCOPE, events));
+            () ->
+                service("fake-gh-token-classicOrg000000000000000000000000")
+                    .checkAccess(ORG_SCOPE, events));
 
     assertThat(e.kind()).isEqualTo(Kind.PERMISSION);
     assertThat(e.getMessage())

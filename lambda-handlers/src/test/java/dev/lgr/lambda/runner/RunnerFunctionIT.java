@@ -86,7 +86,7 @@ class RunnerFunctionIT {
 
   @BeforeEach
   void setUp() {
-    token = "ghp_" + UUID.randomUUID().toString().replace("-", "");
+    token = "fake-gh-token-" + UUID.randomUUID().toString().replace("-", "");
     github.token(token);
     secretArn =
         secrets

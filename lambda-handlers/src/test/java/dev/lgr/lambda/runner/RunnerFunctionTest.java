@@ -21,7 +21,7 @@ class RunnerFunctionTest {
                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/creds",
                 "AWS_REGION", "eu-west-1",
                 "LGR_GITHUB_CREDENTIAL_ARN", "arn:aws:secretsmanager:x",
-                "GITHUB_TOKEN", "ghp_x",
+                "GITHUB_TOKEN", "fake-gh-token-x",
                 "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001",
                 "_HANDLER", "dev.lgr.lambda.runner.RunnerFunction::handleRequest"));
 
@@ -31,7 +31,9 @@ class RunnerFunctionTest {
 
   @Test
   void mask_hidesSecretsInRunnerOutput() {
-    assertThat(RunnerProcess.mask("token ghp_abcdefghij used", List.of("ghp_abcdefghij")))
+    assertThat(
+            RunnerProcess.mask(
+                "token fake-gh-token-abcdefghij used", List.of("fake-gh-token-abcdefghij")))
         .isEqualTo("token *** used");
   }
 
