@@ -165,12 +165,7 @@ public final class Deploy implements Callable<Integer> {
       description = "Apply the main stack's changes without asking (needed without a terminal).")
   boolean yes;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      defaultValue = LgrConfig.FILE_NAME,
-      description = "The settings file (default: ${DEFAULT-VALUE} in the current folder).")
-  Path config;
+  @Mixin ConfigOptions settingsFile;
 
   @Mixin AwsOptions aws;
 
@@ -186,15 +181,7 @@ public final class Deploy implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     Map<String, String> env = System.getenv();
-    LgrConfig file;
-    try {
-      file = LgrConfig.read(config);
-    } catch (IllegalArgumentException e) {
-      throw new LgrException(ExitCode.USAGE, e.getMessage());
-    }
-    if (file.aws() != null) {
-      aws.applyDefaults(file.aws().profile(), file.aws().region());
-    }
+    LgrConfig file = settingsFile.read(aws);
     DeploySettings settings = settings(file, env);
     try {
       settings.validate();
@@ -267,7 +254,7 @@ public final class Deploy implements Callable<Integer> {
             : file.repositories() != null ? file.repositories() : List.of();
     URI api = github.api(file, env);
     return new DeploySettings(
-        first(stack, file.stack(), DeploySettings.DEFAULT_STACK),
+        ConfigOptions.stackName(stack, file),
         repos,
         first(organization, file.organization(), null),
         labels != null
@@ -439,14 +426,7 @@ public final class Deploy implements Callable<Integer> {
       if (yes) {
         return true;
       }
-      java.io.Console terminal = System.console();
-      if (terminal == null) {
-        throw new LgrException(
-            ExitCode.WRONG_STATE,
-            "the changes need a confirmation and there is no terminal to ask: pass --yes");
-      }
-      String answer = terminal.readLine("      Apply these changes? [y/N] ");
-      return answer != null && answer.strip().toLowerCase(Locale.ROOT).startsWith("y");
+      return Prompt.yes("applying the changes", "      Apply these changes? [y/N] ");
     }
   }
 }

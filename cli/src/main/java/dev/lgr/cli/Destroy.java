@@ -1,6 +1,5 @@
 package dev.lgr.cli;
 
-import dev.lgr.deploy.DeploySettings;
 import dev.lgr.deploy.DestroyService;
 import dev.lgr.deploy.LgrConfig;
 import dev.lgr.deploy.aws.AwsStepException;
@@ -10,7 +9,6 @@ import dev.lgr.deploy.github.GitHubSetupException;
 import dev.lgr.deploy.stack.StackDeployer;
 import dev.lgr.deploy.stack.StackFailedException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -61,12 +59,7 @@ public final class Destroy implements Callable<Integer> {
       description = "Do not ask (needed without a terminal).")
   boolean yes;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      defaultValue = LgrConfig.FILE_NAME,
-      description = "The settings file (default: ${DEFAULT-VALUE} in the current folder).")
-  Path config;
+  @Mixin ConfigOptions settingsFile;
 
   @Mixin AwsOptions aws;
 
@@ -81,17 +74,8 @@ public final class Destroy implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     Map<String, String> env = System.getenv();
-    LgrConfig file;
-    try {
-      file = LgrConfig.read(config);
-    } catch (IllegalArgumentException e) {
-      throw new LgrException(ExitCode.USAGE, e.getMessage());
-    }
-    if (file.aws() != null) {
-      aws.applyDefaults(file.aws().profile(), file.aws().region());
-    }
-    String stackName =
-        stack != null ? stack : file.stack() != null ? file.stack() : DeploySettings.DEFAULT_STACK;
+    LgrConfig file = settingsFile.read(aws);
+    String stackName = ConfigOptions.stackName(stack, file);
     confirm(err, stackName);
     String token = github.token(env);
 
@@ -159,20 +143,14 @@ public final class Destroy implements Callable<Integer> {
     if (yes) {
       return;
     }
-    java.io.Console terminal = System.console();
-    if (terminal == null) {
-      throw new LgrException(
-          ExitCode.WRONG_STATE,
-          "destroying needs a confirmation and there is no terminal to ask: pass --yes");
-    }
     err.println(
         "This removes stack "
             + stackName
             + (all ? ", the bootstrap stack, its images and code" : "")
             + ", its secrets, webhooks and runners.");
     err.flush();
-    String answer = terminal.readLine("Type the stack name (%s) to confirm: ", stackName);
-    if (answer == null || !answer.strip().equals(stackName)) {
+    String answer = Prompt.ask("destroying", "Type the stack name (%s) to confirm: ", stackName);
+    if (!answer.equals(stackName)) {
       throw new LgrException(ExitCode.WRONG_STATE, "not confirmed: nothing was removed");
     }
   }

@@ -8,7 +8,6 @@ import dev.lgr.github.GitHubException;
 import dev.lgr.github.RunnerPruner;
 import dev.lgr.github.RunnerScope;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,12 +89,7 @@ public final class PruneRunners implements Callable<Integer> {
       description = "Results on stdout as text or one JSON document (default: ${DEFAULT-VALUE}).")
   String output;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      defaultValue = LgrConfig.FILE_NAME,
-      description = "The settings file (default: ${DEFAULT-VALUE} in the current folder).")
-  Path config;
+  @Mixin ConfigOptions settingsFile;
 
   @Mixin GitHubOptions github;
 
@@ -108,12 +102,7 @@ public final class PruneRunners implements Callable<Integer> {
       throw new LgrException(ExitCode.USAGE, "--output takes text or json, not '" + output + "'");
     }
     Duration limit = duration(olderThan);
-    LgrConfig file;
-    try {
-      file = LgrConfig.read(config);
-    } catch (IllegalArgumentException e) {
-      throw new LgrException(ExitCode.USAGE, e.getMessage());
-    }
+    LgrConfig file = settingsFile.read(null);
     List<String> repos =
         !repositories.isEmpty()
             ? repositories
@@ -168,14 +157,7 @@ public final class PruneRunners implements Callable<Integer> {
     if (yes) {
       return;
     }
-    java.io.Console terminal = System.console();
-    if (terminal == null) {
-      throw new LgrException(
-          ExitCode.WRONG_STATE,
-          "removing runners needs a confirmation and there is no terminal: pass --yes");
-    }
-    String answer = terminal.readLine("Remove these %d runners? [y/N] ", count);
-    if (answer == null || !answer.strip().toLowerCase(Locale.ROOT).startsWith("y")) {
+    if (!Prompt.yes("removing runners", "Remove these %d runners? [y/N] ", count)) {
       throw new LgrException(ExitCode.WRONG_STATE, "not confirmed: nothing was removed");
     }
   }

@@ -2,7 +2,6 @@ package dev.lgr.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.lgr.deploy.DeploySettings;
 import dev.lgr.deploy.LgrConfig;
 import dev.lgr.deploy.StatusService;
 import dev.lgr.deploy.aws.AwsStepException;
@@ -10,7 +9,6 @@ import dev.lgr.deploy.stack.StackDeployer;
 import dev.lgr.github.GitHubClient;
 import dev.lgr.github.GitHubException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -57,12 +55,7 @@ public final class Status implements Callable<Integer> {
       description = "Text, or one JSON document on stdout (default: ${DEFAULT-VALUE}).")
   String output;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      defaultValue = LgrConfig.FILE_NAME,
-      description = "The settings file (default: ${DEFAULT-VALUE} in the current folder).")
-  Path config;
+  @Mixin ConfigOptions settingsFile;
 
   @Mixin AwsOptions aws;
 
@@ -75,17 +68,8 @@ public final class Status implements Callable<Integer> {
       throw new LgrException(ExitCode.USAGE, "--output takes text or json, not '" + output + "'");
     }
     Map<String, String> env = System.getenv();
-    LgrConfig file;
-    try {
-      file = LgrConfig.read(config);
-    } catch (IllegalArgumentException e) {
-      throw new LgrException(ExitCode.USAGE, e.getMessage());
-    }
-    if (file.aws() != null) {
-      aws.applyDefaults(file.aws().profile(), file.aws().region());
-    }
-    String stackName =
-        stack != null ? stack : file.stack() != null ? file.stack() : DeploySettings.DEFAULT_STACK;
+    LgrConfig file = settingsFile.read(aws);
+    String stackName = ConfigOptions.stackName(stack, file);
     String token = github.token(env);
     Map<String, Object> status;
     try (CloudFormationClient cloudFormation = aws.client(CloudFormationClient.builder());

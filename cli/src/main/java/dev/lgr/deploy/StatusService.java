@@ -1,13 +1,13 @@
 package dev.lgr.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lgr.deploy.github.GitHubService;
 import dev.lgr.deploy.stack.StackDeployer;
 import dev.lgr.github.GitHubClient;
 import dev.lgr.github.Runner;
 import dev.lgr.github.RunnerPruner;
 import dev.lgr.github.RunnerScope;
-import java.io.IOException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,16 +24,16 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * independent calls made in parallel. Never prints.
  */
 public final class StatusService {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final StackDeployer stacks;
   private final SqsClient sqs;
   private final GitHubClient github;
+  private final GitHubService hooks;
 
   public StatusService(StackDeployer stacks, SqsClient sqs, GitHubClient github) {
     this.stacks = stacks;
     this.sqs = sqs;
     this.github = github;
+    this.hooks = new GitHubService(github);
   }
 
   /**
@@ -178,42 +178,27 @@ public final class StatusService {
   private Map<String, Object> webhook(RunnerScope scope, String url) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("scope", scope.toString());
-    GitHubClient.Response hooks = github.call("GET", scope.path() + "/hooks?per_page=100", null);
-    JsonNode hook = null;
-    if (hooks.status() == 200) {
-      for (JsonNode candidate : read(hooks.body())) {
-        if (url != null && url.equals(candidate.at("/config/url").asText(null))) {
-          hook = candidate;
-        }
-      }
-    } else {
-      doc.put("error", "GitHub answered " + hooks.status() + " listing the webhooks");
-    }
-    doc.put("found", hook != null);
-    if (hook == null) {
+    Optional<JsonNode> found =
+        url == null ? Optional.empty() : hooks.findWebhook(scope, URI.create(url));
+    doc.put("found", found.isPresent());
+    if (found.isEmpty()) {
       return doc;
     }
+    JsonNode hook = found.get();
     doc.put("id", hook.path("id").asLong());
     doc.put("active", hook.path("active").asBoolean());
     List<String> events = new ArrayList<>();
     hook.path("events").forEach(e -> events.add(e.asText()));
     doc.put("events", events);
-    GitHubClient.Response deliveries =
-        github.call(
-            "GET",
-            scope.path() + "/hooks/" + hook.path("id").asLong() + "/deliveries?per_page=10",
-            null);
     List<Map<String, Object>> recent = new ArrayList<>();
-    if (deliveries.status() == 200) {
-      for (JsonNode d : read(deliveries.body())) {
-        Map<String, Object> item = new LinkedHashMap<>();
-        item.put("event", d.path("event").asText());
-        item.put("delivered_at", d.path("delivered_at").asText());
-        item.put("status_code", d.path("status_code").asInt());
-        item.put("status", d.path("status").asText());
-        item.put("duration_s", d.path("duration").asDouble());
-        recent.add(item);
-      }
+    for (JsonNode d : hooks.recentDeliveries(scope, hook.path("id").asLong(), 10)) {
+      Map<String, Object> item = new LinkedHashMap<>();
+      item.put("event", d.path("event").asText());
+      item.put("delivered_at", d.path("delivered_at").asText());
+      item.put("status_code", d.path("status_code").asInt());
+      item.put("status", d.path("status").asText());
+      item.put("duration_s", d.path("duration").asDouble());
+      recent.add(item);
     }
     doc.put("deliveries", recent);
     if (!recent.isEmpty()) {
@@ -222,14 +207,6 @@ public final class StatusService {
       doc.put("last_delivery_status", code + " " + recent.get(0).get("status"));
     }
     return doc;
-  }
-
-  private static JsonNode read(String body) {
-    try {
-      return JSON.readTree(body);
-    } catch (IOException e) {
-      return JSON.createArrayNode();
-    }
   }
 
   private static <T> CompletableFuture<T> async(Supplier<T> task) {

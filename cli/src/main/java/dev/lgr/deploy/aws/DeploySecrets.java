@@ -2,6 +2,10 @@ package dev.lgr.deploy.aws;
 
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
 import software.amazon.awssdk.services.secretsmanager.model.InvalidRequestException;
@@ -107,9 +111,9 @@ public final class DeploySecrets {
    *
    * @return for each secret name, whether it was there to delete
    */
-  public java.util.Map<String, Boolean> delete() {
-    java.util.Map<String, Boolean> deleted = new java.util.LinkedHashMap<>();
-    for (String name : java.util.List.of(credentialName(), webhookSecretName())) {
+  public Map<String, Boolean> delete() {
+    Map<String, Boolean> deleted = new LinkedHashMap<>();
+    for (String name : List.of(credentialName(), webhookSecretName())) {
       try {
         secrets.deleteSecret(b -> b.secretId(name).recoveryWindowInDays((long) RECOVERY_DAYS));
         deleted.put(name, true);
@@ -157,7 +161,7 @@ public final class DeploySecrets {
                 .arn());
   }
 
-  private <T> T call(String name, java.util.function.Supplier<T> call) {
+  private <T> T call(String name, Supplier<T> call) {
     try {
       return call.get();
     } catch (SecretsManagerException e) {

@@ -353,12 +353,7 @@ public final class GitHubService {
       throw new GitHubSetupException(Kind.INPUT, "The webhook secret is empty.");
     }
     String target = url.toString();
-    List<JsonNode> ours = new ArrayList<>();
-    for (JsonNode hook : list(scope, scope.path() + "/hooks?per_page=100", null, "webhooks")) {
-      if (target.equals(hook.at("/config/url").asText(null))) {
-        ours.add(hook);
-      }
-    }
+    List<JsonNode> ours = hooksTo(scope, url);
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("url", target);
     config.put("content_type", "json");
@@ -411,19 +406,48 @@ public final class GitHubService {
    */
   public int removeWebhooks(RunnerScope scope, URI url, GitHubListener listener) {
     validate(scope);
-    int removed = 0;
+    List<JsonNode> ours = hooksTo(scope, url);
+    for (JsonNode hook : ours) {
+      long id = hook.path("id").asLong();
+      Response answer = call("DELETE", scope.path() + "/hooks/" + id, null);
+      if (answer.status() != 204 && answer.status() != 404) {
+        throw failed("remove webhook " + id + " from " + scope, answer, null);
+      }
+      listener.step("Removed webhook " + id + " from " + scope);
+    }
+    return ours.size();
+  }
+
+  /** lgr's webhook on a scope (the first delivering to {@code url}, all pages), if any. */
+  public Optional<JsonNode> findWebhook(RunnerScope scope, URI url) {
+    validate(scope);
+    return hooksTo(scope, url).stream().findFirst();
+  }
+
+  /** A hook's newest deliveries, newest first, at most {@code count} (at most 100). */
+  public List<JsonNode> recentDeliveries(RunnerScope scope, long hookId, int count) {
+    Response page =
+        call(
+            "GET",
+            scope.path() + "/hooks/" + hookId + "/deliveries?per_page=" + Math.min(count, 100),
+            null);
+    if (page.status() != 200) {
+      throw failed("read the deliveries of webhook " + hookId + " on " + scope, page, null);
+    }
+    List<JsonNode> deliveries = new ArrayList<>();
+    json(page).forEach(deliveries::add);
+    return deliveries;
+  }
+
+  /** The scope's hooks that deliver to {@code url}. */
+  private List<JsonNode> hooksTo(RunnerScope scope, URI url) {
+    List<JsonNode> ours = new ArrayList<>();
     for (JsonNode hook : list(scope, scope.path() + "/hooks?per_page=100", null, "webhooks")) {
-      if (url.toString().equals(hook.at("/config/url").asText(null))) {
-        long id = hook.path("id").asLong();
-        Response answer = call("DELETE", scope.path() + "/hooks/" + id, null);
-        if (answer.status() != 204 && answer.status() != 404) {
-          throw failed("remove webhook " + id + " from " + scope, answer, null);
-        }
-        listener.step("Removed webhook " + id + " from " + scope);
-        removed++;
+      if (url != null && url.toString().equals(hook.at("/config/url").asText(null))) {
+        ours.add(hook);
       }
     }
-    return removed;
+    return ours;
   }
 
   /**
