@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import software.amazon.awssdk.services.cloudformation.model.Parameter;
 import software.amazon.awssdk.services.cloudformation.model.Stack;
 
 /**
@@ -227,6 +228,27 @@ public final class DeployService {
     settings.repositories().forEach(r -> scopes.add(RunnerScope.repository(r)));
     if (settings.organization() != null) {
       scopes.add(RunnerScope.organization(settings.organization()));
+    }
+    return scopes;
+  }
+
+  /** The repositories and organization the stack serves, from its parameters. */
+  static List<RunnerScope> scopes(Stack stack) {
+    List<RunnerScope> scopes = new ArrayList<>();
+    for (Parameter p : stack.parameters()) {
+      String value = p.parameterValue() == null ? "" : p.parameterValue().strip();
+      if (value.isEmpty()) {
+        continue;
+      }
+      if (p.parameterKey().equals("Repositories")) {
+        for (String repository : value.split(",")) {
+          scopes.add(RunnerScope.repository(repository.strip()));
+        }
+      } else if (p.parameterKey().equals("Organizations")) {
+        for (String organization : value.split(",")) {
+          scopes.add(RunnerScope.organization(organization.strip()));
+        }
+      }
     }
     return scopes;
   }

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import software.amazon.awssdk.services.cloudformation.model.Parameter;
 import software.amazon.awssdk.services.cloudformation.model.Stack;
 import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.ecr.model.EcrException;
@@ -69,7 +68,7 @@ public final class DestroyService {
     if (stack.isPresent()) {
       Map<String, String> outputs = stacks.outputs(stackName);
       String url = outputs.get("WebhookUrl");
-      for (RunnerScope scope : scopes(stack.get())) {
+      for (RunnerScope scope : DeployService.scopes(stack.get())) {
         if (url != null) {
           if (github.removeWebhooks(scope, URI.create(url), listener) == 0) {
             listener.detail("No lgr webhook on " + scope + " (already gone)");
@@ -118,27 +117,6 @@ public final class DestroyService {
       removeRepository(outputs.get("RepositoryName"));
       removeBucket(outputs.get("CodeBucketName"));
     }
-  }
-
-  /** The repositories and organization the stack serves, from its parameters. */
-  static List<RunnerScope> scopes(Stack stack) {
-    List<RunnerScope> scopes = new ArrayList<>();
-    for (Parameter p : stack.parameters()) {
-      String value = p.parameterValue() == null ? "" : p.parameterValue().strip();
-      if (value.isEmpty()) {
-        continue;
-      }
-      if (p.parameterKey().equals("Repositories")) {
-        for (String repository : value.split(",")) {
-          scopes.add(RunnerScope.repository(repository.strip()));
-        }
-      } else if (p.parameterKey().equals("Organizations")) {
-        for (String organization : value.split(",")) {
-          scopes.add(RunnerScope.organization(organization.strip()));
-        }
-      }
-    }
-    return scopes;
   }
 
   private void removeRepository(String repository) {

@@ -73,7 +73,7 @@ public final class StatusService {
               + status
               + (stack.stackStatusReason() == null ? "" : ": " + stack.stackStatusReason()));
     }
-    List<RunnerScope> scopes = DestroyService.scopes(stack);
+    List<RunnerScope> scopes = DeployService.scopes(stack);
     String webhookUrl = outputs.get("WebhookUrl");
 
     CompletableFuture<Map<String, Object>> queues =
