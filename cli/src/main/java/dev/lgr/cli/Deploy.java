@@ -56,8 +56,9 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
           + " failure.",
       "",
       "Settings come from ./lgr.yaml (written by `lgr init`) when present; flags win.",
-      "The GitHub token comes from --github-token-file, GH_TOKEN, GITHUB_TOKEN, else `gh auth"
-          + " token`; it is stored in Secrets Manager only, never printed.",
+      "The GitHub token comes from --github-token-file, else where lgr.yaml's github.credential"
+          + " says (env, gh, or secret: already in Secrets Manager), else GH_TOKEN, GITHUB_TOKEN,"
+          + " `gh auth token`; it is stored in Secrets Manager only, never printed.",
     },
     footer = {
       "",
@@ -188,7 +189,7 @@ public final class Deploy implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new LgrException(ExitCode.USAGE, "bad settings:\n  " + e.getMessage());
     }
-    String token = github.token(env);
+    String token = github.token(env, file, aws, settings.stackName());
 
     Path cache = BuildImage.cacheHome(env).resolve("lgr");
     try (CloudFormationClient cloudFormation = aws.client(CloudFormationClient.builder());
@@ -229,14 +230,7 @@ public final class Deploy implements Callable<Integer> {
       err.flush();
       return ExitCode.WRONG_STATE;
     } catch (GitHubSetupException e) {
-      throw new LgrException(
-          switch (e.kind()) {
-            case INPUT -> ExitCode.USAGE;
-            case NOT_FOUND, PERMISSION, DELIVERY -> ExitCode.WRONG_STATE;
-            default -> ExitCode.REMOTE_FAILURE;
-          },
-          e.getMessage(),
-          e.getCause());
+      throw failure(e);
     } catch (StackFailedException e) {
       throw new LgrException(ExitCode.WRONG_STATE, e.getMessage(), e);
     } catch (AwsStepException e) {
@@ -244,6 +238,25 @@ public final class Deploy implements Callable<Integer> {
     } catch (ImageBuildException e) {
       throw new LgrException(BuildImage.exitCode(e.kind()), e.getMessage(), e.getCause());
     }
+  }
+
+  /** A GitHub failure with its exit code: bad input 2, a missing right 3, GitHub failed 1. */
+  static LgrException failure(GitHubSetupException e) {
+    return new LgrException(
+        switch (e.kind()) {
+          case INPUT -> ExitCode.USAGE;
+          case NOT_FOUND, PERMISSION, DELIVERY -> ExitCode.WRONG_STATE;
+          default -> ExitCode.REMOTE_FAILURE;
+        },
+        e.getMessage(),
+        e.getCause());
+  }
+
+  /** The settings deploy makes of {@code file} alone (no flags). */
+  static DeploySettings settingsOf(LgrConfig file, Map<String, String> env) {
+    Deploy deploy = new Deploy();
+    new CommandLine(deploy); // makes its option groups (mixins), as for a run with no flags
+    return deploy.settings(file, env);
   }
 
   private DeploySettings settings(LgrConfig file, Map<String, String> env) {
@@ -278,7 +291,7 @@ public final class Deploy implements Callable<Integer> {
   }
 
   /** amd64 is x86_64, as Docker and Lambda name it. */
-  private static String normaliseArch(String arch) {
+  static String normaliseArch(String arch) {
     String lower = arch.toLowerCase(Locale.ROOT);
     return lower.equals("amd64") || lower.equals("x64") ? "x86_64" : lower;
   }

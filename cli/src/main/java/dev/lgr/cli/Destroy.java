@@ -77,7 +77,7 @@ public final class Destroy implements Callable<Integer> {
     LgrConfig file = settingsFile.read(aws);
     String stackName = ConfigOptions.stackName(stack, file);
     confirm(err, stackName);
-    String token = github.token(env);
+    String token = github.token(env, file, aws, stackName);
 
     try (CloudFormationClient cloudFormation = aws.client(CloudFormationClient.builder());
         S3Client s3 = aws.client(S3Client.builder().forcePathStyle(aws.endpointOverridden()));

@@ -17,5 +17,11 @@ public final class ExitCode {
   /** A bug in lgr. */
   public static final int BUG = 4;
 
+  /**
+   * Cancelled with Ctrl-C (or Ctrl-D) at a question of {@code lgr init}: the shell's own code for
+   * an interrupted command (128 + SIGINT), so that nothing mistakes it for a result.
+   */
+  public static final int INTERRUPTED = 130;
+
   private ExitCode() {}
 }

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
           + " function, which exits when the job is done.",
     },
     subcommands = {
+      Init.class,
       Deploy.class,
       Destroy.class,
       Status.class,
@@ -48,7 +49,12 @@ public final class Lgr implements Runnable {
 
   /** The configured command line, for {@link #main} and for tests. */
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new Lgr());
+    return commandLine(CommandLine.defaultFactory());
+  }
+
+  /** The command line with the commands made by {@code factory} (tests give theirs). */
+  static CommandLine commandLine(CommandLine.IFactory factory) {
+    CommandLine cli = new CommandLine(new Lgr(), factory);
     cli.setExecutionExceptionHandler(Lgr::onException);
     cli.setParameterExceptionHandler(Lgr::onBadUsage);
     return cli;

@@ -70,7 +70,7 @@ public final class Status implements Callable<Integer> {
     Map<String, String> env = System.getenv();
     LgrConfig file = settingsFile.read(aws);
     String stackName = ConfigOptions.stackName(stack, file);
-    String token = github.token(env);
+    String token = github.token(env, file, aws, stackName);
     Map<String, Object> status;
     try (CloudFormationClient cloudFormation = aws.client(CloudFormationClient.builder());
         SqsClient sqs = aws.client(SqsClient.builder())) {

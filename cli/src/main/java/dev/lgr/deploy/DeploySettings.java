@@ -68,6 +68,81 @@ public record DeploySettings(
     labels = List.copyOf(labels);
   }
 
+  /** A setting's allowed range, checked the same way by {@code lgr deploy} and {@code lgr init}. */
+  public record Range(String setting, int min, int max, String unit) {
+    /** Why {@code value} is out of range (without the setting's name), or null when it is in. */
+    public String problem(int value) {
+      if (value >= min && value <= max) {
+        return null;
+      }
+      return String.format(
+          Locale.ROOT,
+          "between %d and %d%s, not %d",
+          min,
+          max,
+          unit.isEmpty() ? "" : " " + unit,
+          value);
+    }
+  }
+
+  public static final Range MEMORY = new Range("--memory/runner.memory", 512, 10240, "MB");
+
+  /** The runner stops 60 s before the end, so it needs some time before that. */
+  public static final Range TIMEOUT = new Range("--timeout/runner.timeout", 360, 900, "s");
+
+  public static final Range EPHEMERAL_STORAGE =
+      new Range("--ephemeral-storage/runner.ephemeralStorage", 512, 10240, "MB");
+
+  public static final Range CONCURRENCY =
+      new Range("--concurrency/runner.concurrency", 2, 1000, "");
+
+  /** The architectures a runner can have. */
+  public static final List<String> ARCHITECTURES = List.of("x86_64", "arm64");
+
+  /** Why {@code name} is not a stack name lgr can use, or null. */
+  public static String stackProblem(String name) {
+    // At most 66 characters: the queue names (stack name + suffix) must fit SQS's 80.
+    return name != null && STACK.matcher(name).matches()
+        ? null
+        : "a stack name is a letter then letters, digits or hyphens (up to 66): " + name;
+  }
+
+  /** Why {@code repository} is not {@code owner/name}, or null. */
+  public static String repositoryProblem(String repository) {
+    return repository != null && REPOSITORY.matcher(repository).matches()
+        ? null
+        : "'" + repository + "' is not owner/name";
+  }
+
+  /** Why {@code organization} is not an organization's name, or null. */
+  public static String organizationProblem(String organization) {
+    return organization != null && ORGANIZATION.matcher(organization).matches()
+        ? null
+        : "'" + organization + "' is not an organization name";
+  }
+
+  /** Why these runner labels cannot be used (the webhook's routing rules), or null. */
+  public static String labelsProblem(List<String> labels) {
+    try {
+      new RoutingRules(labels, List.of("a/b"), List.of());
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+  }
+
+  /** Why {@code architecture} is not one lgr builds for, or null. */
+  public static String architectureProblem(String architecture) {
+    return ARCHITECTURES.contains(architecture) ? null : "x86_64 or arm64, not " + architecture;
+  }
+
+  /** Why {@code days} is not a retention period CloudWatch Logs accepts, or null. */
+  public static String logRetentionProblem(int days) {
+    return LOG_RETENTION_DAYS.contains(days)
+        ? null
+        : "one of CloudWatch's periods " + LOG_RETENTION_DAYS + ", not " + days;
+  }
+
   /**
    * Every problem at once, each naming its setting (flag or {@code lgr.yaml} key).
    *
@@ -75,48 +150,23 @@ public record DeploySettings(
    */
   public DeploySettings validate() {
     List<String> problems = new ArrayList<>();
-    // At most 66 characters: the queue names (stack name + suffix) must fit SQS's 80.
-    if (stackName == null || !STACK.matcher(stackName).matches()) {
-      problems.add(
-          "--stack/stack: a stack name is a letter then letters, digits or hyphens (up to 66): "
-              + stackName);
-    }
+    add(problems, "--stack/stack", stackProblem(stackName));
     if (repositories.isEmpty() && organization == null) {
       problems.add("--repo/repositories: name at least one repository (owner/name) or --org");
     }
     for (String repository : repositories) {
-      if (!REPOSITORY.matcher(repository).matches()) {
-        problems.add("--repo/repositories: '" + repository + "' is not owner/name");
-      }
+      add(problems, "--repo/repositories", repositoryProblem(repository));
     }
-    if (organization != null && !ORGANIZATION.matcher(organization).matches()) {
-      problems.add("--org/organization: '" + organization + "' is not an organization name");
+    if (organization != null) {
+      add(problems, "--org/organization", organizationProblem(organization));
     }
-    try {
-      new RoutingRules(labels, repositories.isEmpty() ? List.of("a/b") : repositories, List.of());
-    } catch (IllegalArgumentException e) {
-      problems.add("--labels/labels: " + e.getMessage());
-    }
-    range(problems, "--memory/runner.memory", runnerMemoryMb, 512, 10240, "MB");
-    range(problems, "--timeout/runner.timeout", runnerTimeoutSeconds, 360, 900, "s");
-    range(
-        problems,
-        "--ephemeral-storage/runner.ephemeralStorage",
-        ephemeralStorageMb,
-        512,
-        10240,
-        "MB");
-    range(problems, "--concurrency/runner.concurrency", runnerConcurrency, 2, 1000, "");
-    if (!architecture.equals("x86_64") && !architecture.equals("arm64")) {
-      problems.add("--arch/runner.architecture: x86_64 or arm64, not " + architecture);
-    }
-    if (!LOG_RETENTION_DAYS.contains(logRetentionDays)) {
-      problems.add(
-          "--log-retention/logRetentionDays: one of CloudWatch's periods "
-              + LOG_RETENTION_DAYS
-              + ", not "
-              + logRetentionDays);
-    }
+    add(problems, "--labels/labels", labelsProblem(labels));
+    range(problems, MEMORY, runnerMemoryMb);
+    range(problems, TIMEOUT, runnerTimeoutSeconds);
+    range(problems, EPHEMERAL_STORAGE, ephemeralStorageMb);
+    range(problems, CONCURRENCY, runnerConcurrency);
+    add(problems, "--arch/runner.architecture", architectureProblem(architecture));
+    add(problems, "--log-retention/logRetentionDays", logRetentionProblem(logRetentionDays));
     if (image != null && !IMAGE_BY_DIGEST.matcher(image).matches()) {
       problems.add(
           "--image/runner.image: an image pinned by digest (REPOSITORY@sha256:…), not " + image);
@@ -141,18 +191,13 @@ public record DeploySettings(
     return "lgr-bootstrap";
   }
 
-  private static void range(
-      List<String> problems, String name, int value, int min, int max, String unit) {
-    if (value < min || value > max) {
-      problems.add(
-          String.format(
-              Locale.ROOT,
-              "%s: between %d and %d%s, not %d",
-              name,
-              min,
-              max,
-              unit.isEmpty() ? "" : " " + unit,
-              value));
+  private static void range(List<String> problems, Range range, int value) {
+    add(problems, range.setting(), range.problem(value));
+  }
+
+  private static void add(List<String> problems, String setting, String problem) {
+    if (problem != null) {
+      problems.add(setting + ": " + problem);
     }
   }
 }

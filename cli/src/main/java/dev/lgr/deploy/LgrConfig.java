@@ -1,14 +1,20 @@
 package dev.lgr.deploy;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -19,7 +25,7 @@ import java.util.stream.Collectors;
  * <pre>
  * stack: lgr
  * aws: {profile: default, region: eu-west-1}
- * github: {apiUrl: https://api.github.com}
+ * github: {apiUrl: https://api.github.com, credential: gh}   # env | gh | secret
  * repositories: [owner/name]
  * organization: my-org            # instead of, or with, repositories
  * labels: [self-hosted, lambda]
@@ -45,8 +51,28 @@ public record LgrConfig(
   /** AWS profile and region. */
   public record Aws(String profile, String region) {}
 
-  /** GitHub's API base. */
-  public record GitHub(String apiUrl) {}
+  /**
+   * GitHub's API base, and where lgr finds the token.
+   *
+   * @param credential {@value #CREDENTIAL_ENV} ({@code GH_TOKEN} or {@code GITHUB_TOKEN}), {@value
+   *     #CREDENTIAL_GH} ({@code gh auth token}) or {@value #CREDENTIAL_SECRET} (already in the
+   *     stack's Secrets Manager secret, put there by {@code lgr init}); null: the first that has
+   *     one
+   */
+  public record GitHub(String apiUrl, String credential) {}
+
+  /** The token is in {@code GH_TOKEN} or {@code GITHUB_TOKEN}. */
+  public static final String CREDENTIAL_ENV = "env";
+
+  /** The token is the GitHub CLI's: {@code gh auth token}. */
+  public static final String CREDENTIAL_GH = "gh";
+
+  /** The token is in the stack's Secrets Manager secret only. */
+  public static final String CREDENTIAL_SECRET = "secret";
+
+  /** Where a token can come from, in the order lgr prefers them. */
+  public static final List<String> CREDENTIALS =
+      List.of(CREDENTIAL_ENV, CREDENTIAL_GH, CREDENTIAL_SECRET);
 
   /** The runner function and image. */
   public record Runner(
@@ -60,9 +86,19 @@ public record LgrConfig(
       String image) {}
 
   private static final ObjectMapper YAML =
-      new ObjectMapper(new YAMLFactory())
+      new ObjectMapper(
+              YAMLFactory.builder()
+                  .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                  .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                  .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+                  .build())
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+          .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+          .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+  private static final String HEADER =
+      "# lgr's settings, written by `lgr init` and read by `lgr deploy` (flags win).\n"
+          + "# No secret here: the GitHub token stays where github.credential says.\n";
 
   /** Nothing set: every value falls back to flags and defaults. */
   public static final LgrConfig EMPTY =
@@ -120,6 +156,34 @@ public record LgrConfig(
       }
     }
     return "";
+  }
+
+  /**
+   * Writes the file atomically: the text goes to a temporary file beside it, which then replaces
+   * the file in one rename. An interruption at any point leaves the old file (or none), never part
+   * of one, and the temporary file is removed.
+   */
+  public void write(Path file) throws IOException {
+    Path target = file.toAbsolutePath();
+    Path folder = target.getParent();
+    Files.createDirectories(folder);
+    Path temporary = Files.createTempFile(folder, "." + target.getFileName() + ".", ".tmp");
+    // Also on Ctrl-C between here and the rename: the JVM's shutdown removes it.
+    temporary.toFile().deleteOnExit();
+    try {
+      Files.writeString(temporary, HEADER + YAML.writeValueAsString(this));
+      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+        channel.force(true);
+      }
+      try {
+        Files.move(
+            temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(temporary);
+    }
   }
 
   /** The runner section, never null. */

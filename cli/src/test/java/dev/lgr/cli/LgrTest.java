@@ -138,7 +138,12 @@ class LgrTest {
   void completion_bash_completesTheCommandsAndTheirOptions() throws Exception {
     assertThat(run("completion", "bash")).isZero();
     String script = out.toString();
-    assertThat(script).contains("complete -F").contains("deploy").contains("--no-placeholder");
+    assertThat(script)
+        .contains("complete -F")
+        .contains("deploy")
+        .contains("--no-placeholder")
+        .contains("init")
+        .contains("--github-credential");
     Path file = Files.writeString(dir.resolve("lgr.bash"), script);
     Process bash =
         new ProcessBuilder("bash", "-n", file.toString()).redirectErrorStream(true).start();
@@ -149,6 +154,8 @@ class LgrTest {
   void completion_fish_namesEachCommandAndOption() {
     assertThat(run("completion", "fish")).isZero();
     assertThat(out.toString())
+        .contains("complete -c lgr -n __fish_use_subcommand -a init")
+        .contains("__fish_seen_subcommand_from init' -l github-credential -r")
         .contains("complete -c lgr -n __fish_use_subcommand -a deploy")
         .contains("__fish_seen_subcommand_from deploy' -l repo -r");
   }

@@ -215,6 +215,15 @@ public final class RegistryServer implements AutoCloseable {
     return tls;
   }
 
+  /**
+   * Makes the trust store {@code javax.net.ssl.trustStore} names (with the registry's certificate)
+   * if it is not there yet: a test that makes HTTP clients in this JVM before any registry starts
+   * needs it, as the JVM's default TLS context reads it once.
+   */
+  public static void ensureTrustStore() throws IOException, InterruptedException {
+    certificates();
+  }
+
   /** The trust store this JVM uses, for child processes: {@code -Djavax.net.ssl.trustStore=…}. */
   public static List<String> trustStoreOptions() {
     return List.of(

@@ -170,6 +170,18 @@ public final class GitHubStandIn implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Declares a repository on which no token has admin rights (the account can only read it, as a
+   * contributor): it reads, but runners and hooks get 403, as for a token without admin rights.
+   */
+  public GitHubStandIn readOnlyRepo(String fullName) {
+    repo(fullName);
+    synchronized (lock) {
+      scopes.get(fullName.toLowerCase(Locale.ROOT)).readOnly = true;
+    }
+    return this;
+  }
+
   /** Declares an organization; requests for undeclared ones get 404. */
   public GitHubStandIn org(String org) {
     if (!org.matches("[^/\\s]+")) {
@@ -952,11 +964,12 @@ public final class GitHubStandIn implements AutoCloseable {
     if (scope == null || scope.isRepo() != repo) {
       return notFound(call);
     }
+    boolean admin = call.admin && !scope.readOnly;
     if (rest.isEmpty()) {
-      return ok(200, repository(scope, call.admin));
+      return ok(200, repository(scope, admin));
     }
     if (rest.get(0).equals("actions") && rest.get(1).equals("runners")) {
-      if (!call.admin) {
+      if (!admin) {
         return noAdmin(call, scope);
       }
       if (rest.size() == 2) {
@@ -986,7 +999,7 @@ public final class GitHubStandIn implements AutoCloseable {
       return rest.size() == 2 ? listRuns(call, scope) : runJobs(call, scope, rest.get(2));
     }
     if (rest.get(0).equals("hooks")) {
-      if (!call.admin) {
+      if (!admin) {
         return noAdmin(call, scope);
       }
       return hooks(call, scope, rest);
@@ -1854,6 +1867,7 @@ public final class GitHubStandIn implements AutoCloseable {
     final Map<Long, RunnerState> runners = new LinkedHashMap<>();
     final Map<Long, HookState> hooks = new LinkedHashMap<>();
     int runsMade;
+    boolean readOnly;
 
     ScopeState(String name, long id) {
       this.name = name;

@@ -83,6 +83,17 @@ public final class DeploySecrets {
   }
 
   /**
+   * The stored GitHub token (put there by {@code lgr init} or an earlier deploy), or null when
+   * there is none. Never to print.
+   */
+  public String gitHubCredential() {
+    GetSecretValueResponse current = current(credentialName());
+    return current == null || current.secretString() == null || current.secretString().isBlank()
+        ? null
+        : current.secretString();
+  }
+
+  /**
    * The webhook secret: 32 random bytes (hex) made once, then kept across deploys, so that the hook
    * GitHub holds keeps matching.
    */
