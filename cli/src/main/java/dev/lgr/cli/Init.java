@@ -335,14 +335,12 @@ public final class Init implements Callable<Integer> {
             credential,
             defaultCredential,
             true);
-    DeploySecrets stored = null;
     String token;
     boolean storeToken = false;
     switch (source) {
       case LgrConfig.CREDENTIAL_ENV -> token = env.get(envVariable).strip();
       case LgrConfig.CREDENTIAL_GH -> token = ghToken;
       default -> {
-        stored = new DeploySecrets(null, stackName);
         if (github.tokenFile != null) {
           token = github.fromFile();
           storeToken = true;
@@ -354,7 +352,9 @@ public final class Init implements Callable<Integer> {
                   : asker.askSecret(
                       new Question<>(
                           "--github-token-file",
-                          "GitHub token (hidden; stored as " + stored.credentialName() + ")",
+                          "GitHub token (hidden; stored as "
+                              + DeploySecrets.credentialName(stackName)
+                              + ")",
                           value -> {
                             if (value.chars().anyMatch(Character::isWhitespace)) {
                               throw new IllegalArgumentException("a token has no spaces");
@@ -364,7 +364,12 @@ public final class Init implements Callable<Integer> {
                           List.of()),
                       current == null ? null : "keep the stored one");
           if (typed == null) {
-            needed(current, "a GitHub token", "--github-token-file FILE");
+            if (current == null) {
+              throw new LgrException(
+                  ExitCode.WRONG_STATE,
+                  "a GitHub token is needed and nothing can be asked (--yes or no terminal): pass"
+                      + " --github-token-file FILE, set GH_TOKEN, or log in with `gh auth login`");
+            }
             token = current;
           } else {
             token = typed;
@@ -374,6 +379,7 @@ public final class Init implements Callable<Integer> {
       }
     }
     GitHubService service = GitHubService.connect(api, () -> token);
+    GitHubListener listener = verbose ? new Detail(asker, err) : GitHubListener.silent();
 
     List<String> repos =
         answer(
@@ -381,7 +387,7 @@ public final class Init implements Callable<Integer> {
             new Question<>(
                 "--repo",
                 "Repositories (owner/name, comma-separated; empty for an organization)",
-                value -> repositories(value, service),
+                value -> repositories(value, service, listener),
                 List.of()),
             repositories.isEmpty() ? null : String.join(",", repositories),
             old.repositories() == null || old.repositories().isEmpty() ? null : old.repositories(),
@@ -397,7 +403,7 @@ public final class Init implements Callable<Integer> {
             new Question<>(
                 "--org",
                 repos.isEmpty() ? "Organization" : "Organization (empty for none)",
-                value -> organization(value, service),
+                value -> organization(value, service, listener),
                 List.of()),
             organization,
             old.organization(),
@@ -513,7 +519,10 @@ public final class Init implements Callable<Integer> {
     if (asker == null) {
       // Flags were checked as they were read; what comes from the current lgr.yaml is checked here.
       checkAccess(
-          service, repositories.isEmpty() ? repos : List.of(), organization == null ? org : null);
+          service,
+          repositories.isEmpty() ? repos : List.of(),
+          organization == null ? org : null,
+          listener);
     }
 
     if (storeToken) {
@@ -559,7 +568,7 @@ public final class Init implements Callable<Integer> {
     }
   }
 
-  private List<String> repositories(String value, GitHubService service) {
+  private List<String> repositories(String value, GitHubService service, GitHubListener listener) {
     List<String> list =
         SPLIT.splitAsStream(value.strip()).filter(s -> !s.isEmpty()).distinct().toList();
     for (String repository : list) {
@@ -567,29 +576,47 @@ public final class Init implements Callable<Integer> {
     }
     if (service != null) {
       for (String repository : list) {
-        access(service, RunnerScope.repository(repository));
+        access(service, RunnerScope.repository(repository), listener);
       }
     }
     return list;
   }
 
-  private String organization(String value, GitHubService service) {
+  private String organization(String value, GitHubService service, GitHubListener listener) {
     check(DeploySettings.organizationProblem(value));
     if (service != null) {
-      access(service, RunnerScope.organization(value));
+      access(service, RunnerScope.organization(value), listener);
     }
     return value;
   }
 
   /** Checks one scope while asking: a missing right is a reason to ask again. */
-  private static void access(GitHubService service, RunnerScope scope) {
+  private static void access(GitHubService service, RunnerScope scope, GitHubListener listener) {
     try {
-      service.checkAccess(scope, GitHubListener.silent());
+      service.checkAccess(scope, listener);
     } catch (GitHubSetupException e) {
       switch (e.kind()) {
         case INPUT, NOT_FOUND, PERMISSION -> throw new AccessProblem(e);
         default -> throw Deploy.failure(e);
       }
+    }
+  }
+
+  /** With --verbose: what the GitHub checks do, on the terminal when there is one. */
+  private record Detail(Asker asker, PrintWriter err) implements GitHubListener {
+    @Override
+    public void step(String message) {
+      if (asker != null) {
+        asker.say("  " + message);
+      } else {
+        err.println("  " + message);
+        err.flush();
+      }
+    }
+
+    @Override
+    public void warning(String message) {
+      step("warning: " + message);
     }
   }
 
@@ -602,14 +629,15 @@ public final class Init implements Callable<Integer> {
     }
   }
 
-  private static void checkAccess(GitHubService service, List<String> repos, String org) {
+  private static void checkAccess(
+      GitHubService service, List<String> repos, String org, GitHubListener listener) {
     List<RunnerScope> scopes = new ArrayList<>();
     repos.forEach(r -> scopes.add(RunnerScope.repository(r)));
     if (org != null) {
       scopes.add(RunnerScope.organization(org));
     }
     try {
-      service.checkAccess(scopes, GitHubListener.silent());
+      service.checkAccess(scopes, listener);
     } catch (GitHubSetupException e) {
       throw Deploy.failure(e);
     }

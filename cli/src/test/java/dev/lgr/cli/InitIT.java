@@ -320,13 +320,17 @@ class InitIT {
   void init_tabCompletesFromTheList() throws Exception {
     env.put("GH_TOKEN", TOKEN);
     // "pr<Tab>" completes the profile; "arm<Tab>" the architecture; "36<Tab>" the retention.
-    int exit = init(keys("pr" + TAB, "", "", "octo/app", "", "", "", "", "ar" + TAB, "36" + TAB));
+    int exit =
+        init(
+            keys("pr" + TAB, "", "", "octo/app", "", "", "", "", "ar" + TAB, "36" + TAB),
+            "--verbose");
 
     assertThat(exit).as(err + screen()).isZero();
     LgrConfig file = LgrConfig.read(config());
     assertThat(file.aws().profile()).isEqualTo("prod");
     assertThat(file.runner().architecture()).isEqualTo("arm64");
     assertThat(file.logRetentionDays()).isEqualTo(365);
+    assertThat(screen()).as("--verbose shows the checks").contains("can administer octo/app");
   }
 
   @Test

@@ -185,6 +185,17 @@ class LgrTest {
   }
 
   @Test
+  void deploy_unknownCredentialSourceInLgrYaml_isBadInputNamingTheChoices() throws Exception {
+    Path file =
+        Files.writeString(
+            dir.resolve("lgr.yaml"), "repositories: [octo/app]\ngithub: {credential: vault}\n");
+
+    assertThat(run("deploy", "--config", file.toString(), "--yes")).isEqualTo(ExitCode.USAGE);
+    assertThat(err.toString())
+        .contains("lgr.yaml's github.credential is one of env, gh, secret, not vault");
+  }
+
+  @Test
   void destroyHelp_saysWhatGoesAndHowToConfirm() {
     assertThat(run("destroy", "--help")).isZero();
     assertThat(out.toString())

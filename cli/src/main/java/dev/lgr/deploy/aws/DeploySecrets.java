@@ -53,6 +53,11 @@ public final class DeploySecrets {
 
   /** The secret holding the GitHub credential of this stack. */
   public String credentialName() {
+    return credentialName(stackName);
+  }
+
+  /** The secret holding the GitHub credential of stack {@code stackName}. */
+  public static String credentialName(String stackName) {
     return "lgr/" + stackName + "/github-credential";
   }
 
