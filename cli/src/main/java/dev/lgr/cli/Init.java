@@ -30,6 +30,7 @@ import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Attributes;
+import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import org.jline.utils.AttributedString;
@@ -223,7 +224,13 @@ public final class Init implements Callable<Integer> {
     LgrConfig.Aws oldAws = old.aws() == null ? new LgrConfig.Aws(null, null) : old.aws();
 
     // AWS: the profiles and regions the SDK itself reads (~/.aws/config and credentials).
-    ProfileFile profiles = ProfileFile.defaultProfileFile();
+    ProfileFile profiles;
+    try {
+      profiles = ProfileFile.defaultProfileFile();
+    } catch (IllegalStateException | SdkException e) {
+      throw new LgrException(
+          ExitCode.USAGE, "cannot read the AWS config files: " + e.getMessage(), e);
+    }
     Set<String> profileNames = new TreeSet<>(profiles.profiles().keySet());
     String profile =
         answer(
@@ -753,6 +760,11 @@ public final class Init implements Callable<Integer> {
       Attributes quiet = new Attributes(saved);
       quiet.setLocalFlag(Attributes.LocalFlag.ECHO, false);
       terminal.setAttributes(quiet);
+      if (terminal.getWidth() <= 0) {
+        // A terminal that does not say its size (a pseudo-terminal under `script`, some CI): the
+        // line reader would cut every prompt down to nothing.
+        terminal.setSize(new Size(80, 24));
+      }
       this.colour = colourAllowed && !terminal.getType().startsWith(Terminal.TYPE_DUMB);
       this.reader =
           LineReaderBuilder.builder()

@@ -32,7 +32,7 @@ import picocli.CommandLine.Command;
     footer = {
       "",
       "Exit codes: 0 ok, 1 a remote operation failed, 2 bad usage or input,"
-          + " 3 the world is not in the state needed, 4 a bug in lgr.",
+          + " 3 the world is not in the state needed, 4 a bug in lgr, 130 cancelled (Ctrl-C).",
       "Run `lgr help COMMAND` for a command's options."
     })
 public final class Lgr implements Runnable {

@@ -203,6 +203,9 @@ class InitIT {
     assertThat(read.githubApi()).isEqualTo(github.baseUrl());
     assertThat(screen() + err).doesNotContain(TOKEN);
     assertThat(github.violations()).isEmpty();
+    assertThat(screen.toString(StandardCharsets.UTF_8))
+        .as("questions in bold on a colour terminal")
+        .contains("\u001B[1mAWS profile");
   }
 
   @Test
@@ -279,13 +282,17 @@ class InitIT {
   }
 
   @Test
-  void init_ctrlCWithNoFile_writesNone() throws Exception {
+  void init_ctrlCWithNoFile_writesNone_andNoColourUnderNoColor() throws Exception {
     env.put("GH_TOKEN", TOKEN);
+    env.put("NO_COLOR", "1");
 
     int exit = init(keys("", "") + CTRL_C);
 
     assertThat(exit).isEqualTo(ExitCode.INTERRUPTED);
     assertThat(err.toString()).contains("was not written");
+    assertThat(screen.toString(StandardCharsets.UTF_8))
+        .contains("AWS region [us-east-1]: ")
+        .doesNotContain("\u001B[1m");
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files).isEmpty();
     }
