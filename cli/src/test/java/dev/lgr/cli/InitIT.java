@@ -471,6 +471,11 @@ class InitIT {
   record Run(int exit, String out, String err) {}
 
   private Run jar(String... args) throws IOException, InterruptedException {
+    return jarWithToken(TOKEN, args);
+  }
+
+  /** Runs the installed jar with {@code GH_TOKEN} set to {@code token} (null: unset). */
+  private Run jarWithToken(String token, String... args) throws IOException, InterruptedException {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -486,7 +491,12 @@ class InitIT {
     processEnv.put("HOME", dir.toString());
     processEnv.put("AWS_CONFIG_FILE", awsFolder.resolve("config").toString());
     processEnv.put("GITHUB_API_URL", github.baseUrl().toString());
-    processEnv.put("GH_TOKEN", TOKEN);
+    processEnv.put("AWS_ENDPOINT_URL", MotoServer.endpoint().toString());
+    processEnv.put("AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY);
+    processEnv.put("AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_KEY);
+    if (token != null) {
+      processEnv.put("GH_TOKEN", token);
+    }
     Path outFile = Files.createTempFile("lgr-init-out", ".txt");
     Path errFile = Files.createTempFile("lgr-init-err", ".txt");
     try {
@@ -496,7 +506,7 @@ class InitIT {
               .redirectOutput(outFile.toFile())
               .redirectError(errFile.toFile())
               .start();
-      if (!process.waitFor(2, TimeUnit.MINUTES)) {
+      if (!process.waitFor(5, TimeUnit.MINUTES)) {
         process.destroyForcibly();
         throw new AssertionError("lgr init did not finish: " + Files.readString(errFile));
       }
@@ -523,5 +533,41 @@ class InitIT {
     assertThat(file.github()).isEqualTo(new LgrConfig.GitHub(null, "env"));
     assertThat(Deploy.settingsOf(file, Map.of()).runnerTimeoutSeconds()).isEqualTo(600);
     assertThat(done.err()).doesNotContain(TOKEN);
+  }
+
+  @Test
+  void jar_initWithATokenFile_thenDeployWithNoTokenAnywhere_usesTheStoredToken() throws Exception {
+    String stack = MotoServer.unique("lgr");
+    Path tokenFile = Files.writeString(dir.resolve("token"), TYPED_TOKEN);
+    Run init =
+        jarWithToken(
+            null,
+            "init",
+            "--yes",
+            "--repo",
+            "octo/api",
+            "--stack",
+            stack,
+            "--github-token-file",
+            tokenFile.toString());
+    assertThat(init.exit()).as(init.err()).isZero();
+    Files.delete(tokenFile);
+
+    Run deploy =
+        jarWithToken(
+            null,
+            "deploy",
+            "--yes",
+            "--no-placeholder",
+            "--image",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/lgr-runner@sha256:"
+                + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+
+    assertThat(deploy.exit()).as(deploy.err()).isZero();
+    assertThat(deploy.err()).contains("Deploying stack " + stack).contains("Ready:");
+    String webhookUrl = deploy.out().strip();
+    assertThat(github.hooks("octo/api")).anyMatch(h -> h.url().equals(webhookUrl));
+    assertThat(init.err() + deploy.err() + deploy.out()).doesNotContain(TYPED_TOKEN);
+    jarWithToken(null, "destroy", "--yes");
   }
 }
