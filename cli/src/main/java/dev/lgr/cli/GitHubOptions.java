@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /** {@code --github-token-file} and {@code --github-url}, with their fallbacks. */
@@ -89,6 +90,13 @@ public final class GitHubOptions {
             token = stored.gitHubCredential();
           } catch (AwsStepException e) {
             throw new LgrException(ExitCode.REMOTE_FAILURE, e.getMessage(), e.getCause());
+          } catch (SdkException e) {
+            throw new LgrException(
+                ExitCode.REMOTE_FAILURE,
+                "cannot read the GitHub token from Secrets Manager ("
+                    + stored.credentialName()
+                    + ")",
+                e);
           }
           if (token == null) {
             throw new LgrException(

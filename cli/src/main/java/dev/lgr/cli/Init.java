@@ -546,6 +546,15 @@ public final class Init implements Callable<Integer> {
                 + ")");
       } catch (AwsStepException e) {
         throw new LgrException(ExitCode.REMOTE_FAILURE, e.getMessage(), e.getCause());
+      } catch (SdkException e) {
+        throw new LgrException(
+            ExitCode.REMOTE_FAILURE,
+            "cannot store the GitHub token in Secrets Manager ("
+                + DeploySecrets.credentialName(stackName)
+                + "); "
+                + settingsFile.config
+                + " was not written",
+            e);
       }
     }
     Path file = settingsFile.config;

@@ -428,6 +428,34 @@ class InitIT {
   }
 
   @Test
+  void init_secretsManagerUnreachable_exits1_andWritesNothing() throws Exception {
+    Path tokenFile = Files.writeString(dir.resolve("token"), TYPED_TOKEN);
+    String moto = System.getProperty("aws.endpointUrl");
+    System.setProperty("aws.endpointUrl", "http://127.0.0.1:9"); // nothing listens there
+    try {
+      int exit =
+          init(
+              null,
+              "--region",
+              "us-east-1",
+              "--repo",
+              "octo/app",
+              "--github-token-file",
+              tokenFile.toString());
+
+      assertThat(exit).as(err.toString()).isEqualTo(ExitCode.REMOTE_FAILURE);
+      assertThat(err.toString())
+          .contains("Error: cannot store the GitHub token in Secrets Manager")
+          .contains(config() + " was not written")
+          .doesNotContain(TYPED_TOKEN);
+      assertThat(config()).doesNotExist();
+    } finally {
+      System.setProperty("aws.endpointUrl", moto);
+      Files.delete(tokenFile);
+    }
+  }
+
+  @Test
   void init_noTerminal_missingRepository_exits3NamingTheFlags() {
     env.put("GH_TOKEN", TOKEN);
 
