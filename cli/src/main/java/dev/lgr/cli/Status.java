@@ -19,7 +19,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
-import software.amazon.awssdk.services.cloudformation.model.StackEvent;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** {@code lgr status}: is it working, and if not, why. */
@@ -74,17 +73,13 @@ public final class Status implements Callable<Integer> {
     Map<String, Object> status;
     try (CloudFormationClient cloudFormation = aws.client(CloudFormationClient.builder());
         SqsClient sqs = aws.client(SqsClient.builder())) {
-      StackDeployer.Listener quiet =
-          new StackDeployer.Listener() {
-            @Override
-            public void progress(String message) {}
-
-            @Override
-            public void event(StackEvent event) {}
-          };
       status =
           new StatusService(
-                  new StackDeployer(cloudFormation, quiet, Duration.ofSeconds(1), Duration.ZERO),
+                  new StackDeployer(
+                      cloudFormation,
+                      StackDeployer.Listener.QUIET,
+                      Duration.ofSeconds(1),
+                      Duration.ZERO),
                   sqs,
                   new GitHubClient(github.api(file, env), () -> token, () -> 30_000, 500))
               .status(stackName);
