@@ -223,7 +223,7 @@ class LgrTest {
       assertThat(run(withYes)).as(err.toString()).isZero();
 
       com.fasterxml.jackson.databind.JsonNode result =
-          new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+          JsonSchemas.assertValid("prune-runners", out.toString());
       assertThat(result.path("removed").get(0).path("name").asText()).isEqualTo("lgr-77-abc123");
       assertThat(result.path("kept").get(0).path("name").asText())
           .isEqualTo("DEFAULT-LAMBDA-DO-NOT-REMOVE");
