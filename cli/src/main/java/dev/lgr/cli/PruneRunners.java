@@ -93,6 +93,8 @@ public final class PruneRunners implements Callable<Integer> {
 
   @Mixin GitHubOptions github;
 
+  @Mixin VerboseOption verbose;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();

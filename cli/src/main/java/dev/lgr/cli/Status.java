@@ -33,8 +33,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
     description = {
       "Show the deployment's state and a verdict: the stacks and their outputs, the runner image"
           + " (digest, runner version), the functions' settings, the jobs queue and dead-letter"
-          + " queue depths, the runners on GitHub (lgr's with their state, the placeholder, others"
-          + " counted), the webhook with its last 10 deliveries, and the runner function's latest"
+          + " queue depths, the runners on GitHub (lgr's with their state and age, the placeholder,"
+          + " others counted), the webhook with its last 10 deliveries, and the runner function's latest"
           + " errors from CloudWatch Logs.",
       "Exit 0 when healthy, 3 when not (the verdict names the first thing to fix).",
     },

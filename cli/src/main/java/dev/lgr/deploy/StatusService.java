@@ -9,6 +9,7 @@ import dev.lgr.github.RunnerPruner;
 import dev.lgr.github.RunnerScope;
 import dev.lgr.logs.FunctionLogs;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,6 +53,7 @@ public final class StatusService {
   private final SqsClient sqs;
   private final GitHubClient github;
   private final GitHubService hooks;
+  private final RunnerPruner pruner;
   private final LambdaClient lambda;
   private final EcrClient ecr;
   private final FunctionLogs logs;
@@ -67,6 +69,7 @@ public final class StatusService {
     this.sqs = sqs;
     this.github = github;
     this.hooks = new GitHubService(github);
+    this.pruner = new RunnerPruner(github, Clock.systemUTC());
     this.lambda = lambda;
     this.ecr = ecr;
     this.logs = logs;
@@ -111,6 +114,8 @@ public final class StatusService {
               + (stack.stackStatusReason() == null ? "" : ": " + stack.stackStatusReason()));
     }
     List<RunnerScope> scopes = DeployService.scopes(stack);
+    List<String> repositories =
+        scopes.stream().map(RunnerScope::repository).filter(r -> r != null).toList();
     String webhookUrl = outputs.get("WebhookUrl");
 
     CompletableFuture<Map<String, Object>> queues =
@@ -125,7 +130,7 @@ public final class StatusService {
     List<CompletableFuture<Map<String, Object>>> runners = new ArrayList<>();
     List<CompletableFuture<Map<String, Object>>> hooks = new ArrayList<>();
     for (RunnerScope scope : scopes) {
-      runners.add(async(() -> runners(scope)));
+      runners.add(async(() -> runners(scope, repositories)));
       hooks.add(async(() -> webhook(scope, webhookUrl)));
     }
 
@@ -320,7 +325,7 @@ public final class StatusService {
     return value == null ? null : Long.parseLong(value);
   }
 
-  private Map<String, Object> runners(RunnerScope scope) {
+  private Map<String, Object> runners(RunnerScope scope, List<String> repositories) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("scope", scope.toString());
     List<Map<String, Object>> lgr = new ArrayList<>();
@@ -333,6 +338,8 @@ public final class StatusService {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("name", runner.name());
         r.put("status", runner.busy() ? "busy" : runner.status());
+        Duration age = pruner.age(scope, runner, repositories);
+        r.put("age_seconds", age == null ? null : age.toSeconds());
         lgr.add(r);
       } else {
         others++;

@@ -245,4 +245,41 @@ class LgrTest {
     assertThat(run("status", "--help")).isZero();
     assertThat(out.toString()).contains("--output").contains("Exit 0 when healthy, 3 when not");
   }
+
+  @Test
+  void everyCommand_hasADescription_examples_andVerbose() {
+    Lgr.commandLine()
+        .getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              if (name.equals("help")) {
+                return;
+              }
+              CommandLine.Model.UsageMessageSpec usage = sub.getCommandSpec().usageMessage();
+              assertThat(usage.description()).as(name + " description").isNotEmpty();
+              assertThat(String.join("\n", usage.footer()))
+                  .as(name + " examples")
+                  .containsPattern("Examples?:\n")
+                  .contains("lgr " + name);
+              assertThat(sub.getCommandSpec().findOption("--verbose")).as(name).isNotNull();
+            });
+  }
+
+  @Test
+  void logsHelp_saysTheDefaultsAndGivesExamples() {
+    assertThat(run("logs", "--help")).isZero();
+    assertThat(out.toString())
+        .contains("FUNCTION")
+        .contains("(default: 1h)")
+        .contains("--follow")
+        .contains("lgr logs runner --since 30m");
+  }
+
+  @Test
+  void verbose_printsTheStackTraceOfAnError() {
+    assertThat(run("logs", "--since", "soon", "--verbose")).isEqualTo(ExitCode.USAGE);
+    assertThat(err.toString())
+        .contains("Error: --since takes a number and s, m, h or d")
+        .contains("at dev.lgr.cli.");
+  }
 }

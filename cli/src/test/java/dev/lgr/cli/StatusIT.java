@@ -94,8 +94,26 @@ class StatusIT {
 
   @Test
   @Order(1)
-  void healthy_showsTheImageTheFunctionsAndNoErrors() throws Exception {
-    JsonNode doc = status(0);
+  void healthy_showsTheImageTheFunctionsTheRunnersAndNoErrors() throws Exception {
+    github.putJob(REPO, 77, 7, java.util.List.of("self-hosted", "lambda"));
+    github.addRunner(REPO, "lgr-77-abc123", java.util.List.of("self-hosted", "lambda"));
+    github.runnerStatus("lgr-77-abc123", "online", true);
+    github.addRunner(REPO, "someone-elses", java.util.List.of("self-hosted"));
+    JsonNode doc;
+    try {
+      doc = status(0);
+    } finally {
+      github.removeRunner("lgr-77-abc123");
+      github.removeRunner("someone-elses");
+    }
+
+    assertThat(doc.at("/runners/0/lgr/0/name").asText()).isEqualTo("lgr-77-abc123");
+    assertThat(doc.at("/runners/0/lgr/0/status").asText()).isEqualTo("busy");
+    assertThat(doc.at("/runners/0/lgr/0/age_seconds").isIntegralNumber())
+        .as("its job's age")
+        .isTrue();
+    assertThat(doc.at("/runners/0/placeholder").asBoolean()).isTrue();
+    assertThat(doc.at("/runners/0/others").asInt()).isEqualTo(1);
 
     assertThat(doc.path("verdict").asText()).isEqualTo("ok");
     assertThat(doc.at("/image/digest").asText()).isEqualTo(digest);
