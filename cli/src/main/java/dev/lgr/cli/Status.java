@@ -14,7 +14,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -79,11 +82,22 @@ public final class Status implements Callable<Integer> {
     String stackName = ConfigOptions.stackName(stack, file);
     String token = github.token(env);
     Map<String, Object> status;
+    // Building an SDK client is mostly class loading: five of them side by side start sooner.
+    ExecutorService builders = Executors.newFixedThreadPool(4);
+    CompletableFuture<SqsClient> sqsClient =
+        CompletableFuture.supplyAsync(() -> aws.client(SqsClient.builder()), builders);
+    CompletableFuture<LambdaClient> lambdaClient =
+        CompletableFuture.supplyAsync(() -> aws.client(LambdaClient.builder()), builders);
+    CompletableFuture<EcrClient> ecrClient =
+        CompletableFuture.supplyAsync(() -> aws.client(EcrClient.builder()), builders);
+    CompletableFuture<CloudWatchLogsClient> logsClient =
+        CompletableFuture.supplyAsync(() -> aws.client(CloudWatchLogsClient.builder()), builders);
+    builders.shutdown();
     try (CloudFormationClient cloudFormation = aws.client(CloudFormationClient.builder());
-        SqsClient sqs = aws.client(SqsClient.builder());
-        LambdaClient lambda = aws.client(LambdaClient.builder());
-        EcrClient ecr = aws.client(EcrClient.builder());
-        CloudWatchLogsClient cloudWatch = aws.client(CloudWatchLogsClient.builder())) {
+        SqsClient sqs = sqsClient.join();
+        LambdaClient lambda = lambdaClient.join();
+        EcrClient ecr = ecrClient.join();
+        CloudWatchLogsClient cloudWatch = logsClient.join()) {
       status =
           new StatusService(
                   new StackDeployer(

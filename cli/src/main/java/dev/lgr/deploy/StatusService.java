@@ -49,6 +49,14 @@ public final class StatusService {
   private static final Pattern ECR_IMAGE =
       Pattern.compile("^[0-9]{12}\\.dkr\\.ecr\\.[^/]+/([^@:]+)(?::[^@]+)?@(sha256:[0-9a-f]{64})$");
 
+  private static final java.util.concurrent.Executor CALLS =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "lgr-status");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final StackDeployer stacks;
   private final SqsClient sqs;
   private final GitHubClient github;
@@ -385,7 +393,11 @@ public final class StatusService {
     return doc;
   }
 
+  /**
+   * Runs a call on a thread of its own: the calls wait on the network, and the common pool has one
+   * thread per core less one (none to spare on a 2-core machine).
+   */
   private static <T> CompletableFuture<T> async(Supplier<T> task) {
-    return CompletableFuture.supplyAsync(task);
+    return CompletableFuture.supplyAsync(task, CALLS);
   }
 }
