@@ -89,8 +89,8 @@ public final class Logs implements Callable<Integer> {
 
   @Mixin VerboseOption verbose;
 
-  /** How often --follow asks CloudWatch for new lines; tests shorten it. */
-  Duration pollInterval = Duration.ofSeconds(2);
+  /** How often --follow asks CloudWatch for new lines. */
+  private static final Duration POLL_INTERVAL = Duration.ofSeconds(2);
 
   /** Whether --follow goes on; the JVM's shutdown (Ctrl-C) or a test stops it. */
   final AtomicBoolean following = new AtomicBoolean(true);
@@ -132,7 +132,7 @@ public final class Logs implements Callable<Integer> {
         Thread stopper = new Thread(() -> following.set(false), "lgr-logs-stop");
         Runtime.getRuntime().addShutdownHook(stopper);
         try {
-          logs.follow(groups, from, filter, pollInterval, following::get, printer);
+          logs.follow(groups, from, filter, POLL_INTERVAL, following::get, printer);
         } finally {
           try {
             Runtime.getRuntime().removeShutdownHook(stopper);

@@ -9,6 +9,6 @@ import picocli.CommandLine.Option;
 public final class VerboseOption {
   @Option(
       names = {"-v", "--verbose"},
-      description = "More detail, and stack traces on errors.")
+      description = "On an error, print its stack trace too.")
   boolean verbose;
 }
