@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code lgr completion bash|zsh|fish}: prints a shell completion script on stdout. */
@@ -25,6 +26,8 @@ public final class Completion implements Callable<Integer> {
 
   @Parameters(paramLabel = "SHELL", description = "bash, zsh or fish.")
   String shell;
+
+  @Mixin VerboseOption verbose;
 
   @Override
   public Integer call() {

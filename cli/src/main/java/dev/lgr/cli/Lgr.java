@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       Deploy.class,
       Destroy.class,
       Status.class,
+      Logs.class,
       PruneRunners.class,
       Serve.class,
       BuildImage.class,
@@ -73,7 +74,10 @@ public final class Lgr implements Runnable {
   private static int onException(
       Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
     PrintWriter err = cli.getErr();
-    boolean verbose = parseResult.hasMatchedOption("--verbose");
+    // The failing subcommand's own options hold --verbose, not the root's.
+    boolean verbose =
+        parseResult.hasMatchedOption("--verbose")
+            || (cli.getParseResult() != null && cli.getParseResult().hasMatchedOption("--verbose"));
     int code;
     if (e instanceof LgrException lgr) {
       err.println("Error: " + lgr.getMessage());

@@ -93,6 +93,8 @@ public final class PruneRunners implements Callable<Integer> {
 
   @Mixin GitHubOptions github;
 
+  @Mixin VerboseOption verbose;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -101,7 +103,7 @@ public final class PruneRunners implements Callable<Integer> {
     if (!output.equals("text") && !output.equals("json")) {
       throw new LgrException(ExitCode.USAGE, "--output takes text or json, not '" + output + "'");
     }
-    Duration limit = duration(olderThan);
+    Duration limit = duration(olderThan, "--older-than");
     LgrConfig file = settingsFile.read(null);
     List<String> repos =
         !repositories.isEmpty()
@@ -168,7 +170,7 @@ public final class PruneRunners implements Callable<Integer> {
     if (output.equals("json")) {
       Map<String, Object> document = new LinkedHashMap<>();
       document.put("dry_run", dryRun);
-      document.put("older_than_seconds", duration(olderThan).toSeconds());
+      document.put("older_than_seconds", duration(olderThan, "--older-than").toSeconds());
       document.put("removed", removed.stream().map(PruneRunners::json).toList());
       document.put(
           "kept", plan.stream().filter(d -> !removed.contains(d)).map(PruneRunners::json).toList());
@@ -196,12 +198,13 @@ public final class PruneRunners implements Callable<Integer> {
     return runner;
   }
 
-  static Duration duration(String text) {
+  /** A duration like 45s, 30m, 2h or 1d, given to {@code option}. */
+  static Duration duration(String text, String option) {
     Matcher m = DURATION.matcher(text.strip().toLowerCase(Locale.ROOT));
     if (!m.matches()) {
       throw new LgrException(
           ExitCode.USAGE,
-          "--older-than takes a number and s, m, h or d (30m, 2h), not '" + text + "'");
+          option + " takes a number and s, m, h or d (30m, 2h), not '" + text + "'");
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2)) {

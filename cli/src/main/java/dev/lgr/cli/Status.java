@@ -8,18 +8,24 @@ import dev.lgr.deploy.aws.AwsStepException;
 import dev.lgr.deploy.stack.StackDeployer;
 import dev.lgr.github.GitHubClient;
 import dev.lgr.github.GitHubException;
+import dev.lgr.logs.FunctionLogs;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
-import software.amazon.awssdk.services.cloudformation.model.StackEvent;
+import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
+import software.amazon.awssdk.services.ecr.EcrClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** {@code lgr status}: is it working, and if not, why. */
@@ -28,9 +34,11 @@ import software.amazon.awssdk.services.sqs.SqsClient;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Show the deployment's state and a verdict: the stacks and their outputs, the jobs queue and"
-          + " dead-letter queue depths, the runners on GitHub (lgr's with their state, the"
-          + " placeholder, others counted), and the webhook with its last 10 deliveries.",
+      "Show the deployment's state and a verdict: the stacks and their outputs, the runner image"
+          + " (digest, runner version), the functions' settings, the jobs queue and dead-letter"
+          + " queue depths, the runners on GitHub (lgr's with their state and age, the placeholder,"
+          + " others counted), the webhook with its last 10 deliveries, and the runner function's latest"
+          + " errors from CloudWatch Logs.",
       "Exit 0 when healthy, 3 when not (the verdict names the first thing to fix).",
     },
     footer = {
@@ -61,6 +69,8 @@ public final class Status implements Callable<Integer> {
 
   @Mixin GitHubOptions github;
 
+  @Mixin VerboseOption verbose;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -72,21 +82,34 @@ public final class Status implements Callable<Integer> {
     String stackName = ConfigOptions.stackName(stack, file);
     String token = github.token(env, file, aws, stackName);
     Map<String, Object> status;
+    // Building an SDK client is mostly class loading: five of them side by side start sooner.
+    ExecutorService builders = Executors.newFixedThreadPool(4);
+    CompletableFuture<SqsClient> sqsClient =
+        CompletableFuture.supplyAsync(() -> aws.client(SqsClient.builder()), builders);
+    CompletableFuture<LambdaClient> lambdaClient =
+        CompletableFuture.supplyAsync(() -> aws.client(LambdaClient.builder()), builders);
+    CompletableFuture<EcrClient> ecrClient =
+        CompletableFuture.supplyAsync(() -> aws.client(EcrClient.builder()), builders);
+    CompletableFuture<CloudWatchLogsClient> logsClient =
+        CompletableFuture.supplyAsync(() -> aws.client(CloudWatchLogsClient.builder()), builders);
+    builders.shutdown();
     try (CloudFormationClient cloudFormation = aws.client(CloudFormationClient.builder());
-        SqsClient sqs = aws.client(SqsClient.builder())) {
-      StackDeployer.Listener quiet =
-          new StackDeployer.Listener() {
-            @Override
-            public void progress(String message) {}
-
-            @Override
-            public void event(StackEvent event) {}
-          };
+        SqsClient sqs = sqsClient.join();
+        LambdaClient lambda = lambdaClient.join();
+        EcrClient ecr = ecrClient.join();
+        CloudWatchLogsClient cloudWatch = logsClient.join()) {
       status =
           new StatusService(
-                  new StackDeployer(cloudFormation, quiet, Duration.ofSeconds(1), Duration.ZERO),
+                  new StackDeployer(
+                      cloudFormation,
+                      StackDeployer.Listener.QUIET,
+                      Duration.ofSeconds(1),
+                      Duration.ZERO),
                   sqs,
-                  new GitHubClient(github.api(file, env), () -> token, () -> 30_000, 500))
+                  new GitHubClient(github.api(file, env), () -> token, () -> 30_000, 500),
+                  lambda,
+                  ecr,
+                  new FunctionLogs(cloudWatch))
               .status(stackName);
     } catch (CompletionException e) {
       Throwable cause = e.getCause();
@@ -124,6 +147,35 @@ public final class Status implements Callable<Integer> {
                 out.println("Stack " + name + ": " + value);
               }
             });
+    if (status.get("image") instanceof Map<?, ?> image) {
+      out.println(
+          "Runner image: "
+              + (image.get("digest") == null ? image.get("uri") : image.get("digest"))
+              + ", runner "
+              + (image.get("runner_version") == null
+                  ? "version unknown"
+                  : image.get("runner_version")));
+    }
+    if (status.get("functions") instanceof Map<?, ?> functions) {
+      functions.forEach(
+          (name, value) -> {
+            Map<String, Object> f = (Map<String, Object>) value;
+            if (!Boolean.TRUE.equals(f.get("found"))) {
+              out.println("Function " + name + ": not found");
+              return;
+            }
+            out.printf(
+                "Function %-7s %s, %s %s, %s MB, %s s, /tmp %s MB, reserved concurrency %s%n",
+                name,
+                f.get("state"),
+                f.get("package_type"),
+                f.get("architecture"),
+                f.get("memory_mb"),
+                f.get("timeout_s"),
+                f.get("ephemeral_storage_mb"),
+                f.get("reserved_concurrency") == null ? "none" : f.get("reserved_concurrency"));
+          });
+    }
     Object queues = status.get("queues");
     if (queues instanceof Map<?, ?> q) {
       out.println(
@@ -178,6 +230,19 @@ public final class Status implements Callable<Integer> {
               d.get("status"),
               ((Number) d.get("duration_s")).doubleValue());
         }
+      }
+    }
+    if (status.get("errors") instanceof List<?> errors) {
+      out.println("Runner function errors (last 24 h): " + (errors.isEmpty() ? "none" : ""));
+      for (Object item : errors) {
+        Map<String, Object> e = (Map<String, Object>) item;
+        out.println(
+            "  "
+                + e.get("time")
+                + (e.get("runner") == null ? "" : " " + e.get("runner"))
+                + (e.get("job_id") == null ? "" : " job " + e.get("job_id"))
+                + "  "
+                + e.get("message"));
       }
     }
   }

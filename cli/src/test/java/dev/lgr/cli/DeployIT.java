@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lgr.testing.GitHubStandIn;
 import dev.lgr.testing.MotoServer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,50 +54,17 @@ class DeployIT {
     github.close();
   }
 
-  record Run(int exit, String out, String err) {}
-
-  private Run lgr(String token, String... args) throws IOException, InterruptedException {
-    List<String> command =
-        new java.util.ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                System.getProperty("lgr.jar", "target/lgr.jar")));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile());
-    Map<String, String> env = builder.environment();
-    env.keySet()
-        .removeIf(k -> k.startsWith("AWS_") || k.startsWith("GH_") || k.startsWith("GITHUB_"));
-    env.put("HOME", home.toString());
-    env.put("AWS_ENDPOINT_URL", MotoServer.endpoint().toString());
-    env.put("AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY);
-    env.put("AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_KEY);
-    env.put("AWS_REGION", MotoServer.REGION.id());
-    env.put("GITHUB_API_URL", github.baseUrl().toString());
-    env.put("GH_TOKEN", token);
-    Path out = home.resolve("out-" + UUID.randomUUID());
-    Path err = home.resolve("err-" + UUID.randomUUID());
-    Process process =
-        builder
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-    if (!process.waitFor(5, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-      throw new AssertionError("lgr deploy did not finish in 5 minutes: " + Files.readString(err));
-    }
-    return new Run(
-        process.exitValue(),
-        Files.readString(out, StandardCharsets.UTF_8),
-        Files.readString(err, StandardCharsets.UTF_8));
+  private LgrProcess.Run lgr(String token, String... args)
+      throws IOException, InterruptedException {
+    return new LgrProcess(home, github.baseUrl(), token).run(args);
   }
 
   @Test
   void deploy_fromNothing_thenAgain_changesNothingTheSecondTime() throws Exception {
     String stack = MotoServer.unique("lgr");
 
-    Run first = lgr(TOKEN, "deploy", "--repo", REPO, "--stack", stack, "--image", IMAGE, "--yes");
+    LgrProcess.Run first =
+        lgr(TOKEN, "deploy", "--repo", REPO, "--stack", stack, "--image", IMAGE, "--yes");
 
     assertThat(first.exit()).as(first.err()).isZero();
     assertThat(first.err())
@@ -129,7 +92,8 @@ class DeployIT {
     assertThat(github.runner("DEFAULT-LAMBDA-DO-NOT-REMOVE")).isPresent();
     assertThat(first.out() + first.err()).doesNotContain(TOKEN).doesNotContain(webhookSecret);
 
-    Run second = lgr(TOKEN, "deploy", "--repo", REPO, "--stack", stack, "--image", IMAGE, "--yes");
+    LgrProcess.Run second =
+        lgr(TOKEN, "deploy", "--repo", REPO, "--stack", stack, "--image", IMAGE, "--yes");
 
     assertThat(second.exit()).as(second.err()).isZero();
     assertThat(second.err()).contains("No changes");
@@ -148,7 +112,7 @@ class DeployIT {
   void deploy_withoutTerminalOrYes_exits3_andLeavesNoStack() throws Exception {
     String stack = MotoServer.unique("lgr");
 
-    Run run = lgr(TOKEN, "deploy", "--repo", REPO, "--stack", stack, "--image", IMAGE);
+    LgrProcess.Run run = lgr(TOKEN, "deploy", "--repo", REPO, "--stack", stack, "--image", IMAGE);
 
     assertThat(run.exit()).as(run.err()).isEqualTo(3);
     assertThat(run.err()).contains("pass --yes");
@@ -164,7 +128,7 @@ class DeployIT {
   void deploy_withATokenThatCannotAdminister_stopsBeforeTouchingAws() throws Exception {
     String stack = MotoServer.unique("lgr");
 
-    Run run =
+    LgrProcess.Run run =
         lgr(READ_ONLY_TOKEN, "deploy", "--repo", REPO, "--stack", stack, "--image", IMAGE, "--yes");
 
     assertThat(run.exit()).as(run.err()).isEqualTo(3);
@@ -175,7 +139,7 @@ class DeployIT {
 
   @Test
   void deploy_badSettings_exit2_namingEachOne() throws Exception {
-    Run run = lgr(TOKEN, "deploy", "--repo", "not-a-repo", "--memory", "64", "--yes");
+    LgrProcess.Run run = lgr(TOKEN, "deploy", "--repo", "not-a-repo", "--memory", "64", "--yes");
 
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err())
@@ -186,12 +150,12 @@ class DeployIT {
   @Test
   void destroy_removesWhatDeployMade_andSaysWhatWasAlreadyGoneTheSecondTime() throws Exception {
     String stack = MotoServer.unique("lgr");
-    Run deployed =
+    LgrProcess.Run deployed =
         lgr(TOKEN, "deploy", "--repo", REPO, "--stack", stack, "--image", IMAGE, "--yes");
     assertThat(deployed.exit()).as(deployed.err()).isZero();
     String webhookUrl = deployed.out().strip();
 
-    Run status = lgr(TOKEN, "status", "--stack", stack, "--output", "json");
+    LgrProcess.Run status = lgr(TOKEN, "status", "--stack", stack, "--output", "json");
     assertThat(status.exit()).as(status.err() + status.out()).isZero();
     com.fasterxml.jackson.databind.JsonNode doc =
         new com.fasterxml.jackson.databind.ObjectMapper().readTree(status.out());
@@ -203,15 +167,15 @@ class DeployIT {
     assertThat(doc.at("/webhooks/0/active").asBoolean()).isTrue();
     assertThat(doc.at("/webhooks/0/events/0").asText()).isEqualTo("workflow_job");
     assertThat(doc.at("/stacks/" + stack + "/outputs/WebhookUrl").asText()).isEqualTo(webhookUrl);
-    Run text = lgr(TOKEN, "status", "--stack", stack);
+    LgrProcess.Run text = lgr(TOKEN, "status", "--stack", stack);
     assertThat(text.out()).contains("Verdict: ok").contains("Webhook on octo/app: active");
 
-    Run refused = lgr(TOKEN, "destroy", "--stack", stack);
+    LgrProcess.Run refused = lgr(TOKEN, "destroy", "--stack", stack);
     assertThat(refused.exit()).as(refused.err()).isEqualTo(3);
     assertThat(refused.err()).contains("pass --yes");
     assertThat(github.hooks(REPO)).anyMatch(h -> h.url().equals(webhookUrl));
 
-    Run destroyed = lgr(TOKEN, "destroy", "--stack", stack, "--all", "--yes");
+    LgrProcess.Run destroyed = lgr(TOKEN, "destroy", "--stack", stack, "--all", "--yes");
 
     assertThat(destroyed.exit()).as(destroyed.err()).isZero();
     assertThat(github.hooks(REPO)).noneMatch(h -> h.url().equals(webhookUrl));
@@ -230,11 +194,11 @@ class DeployIT {
         .isNotNull();
     assertThat(destroyed.out() + destroyed.err()).doesNotContain(TOKEN);
 
-    Run gone = lgr(TOKEN, "status", "--stack", stack);
+    LgrProcess.Run gone = lgr(TOKEN, "status", "--stack", stack);
     assertThat(gone.exit()).isEqualTo(3);
     assertThat(gone.out()).contains("Verdict: stack " + stack + " does not exist: run lgr deploy");
 
-    Run again = lgr(TOKEN, "destroy", "--stack", stack, "--all", "--yes");
+    LgrProcess.Run again = lgr(TOKEN, "destroy", "--stack", stack, "--all", "--yes");
 
     assertThat(again.exit()).as(again.err()).isZero();
     assertThat(again.err()).contains("was already gone");

@@ -241,7 +241,7 @@ class LgrTest {
       assertThat(run(withYes)).as(err.toString()).isZero();
 
       com.fasterxml.jackson.databind.JsonNode result =
-          new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+          JsonSchemas.assertValid("prune-runners", out.toString());
       assertThat(result.path("removed").get(0).path("name").asText()).isEqualTo("lgr-77-abc123");
       assertThat(result.path("kept").get(0).path("name").asText())
           .isEqualTo("DEFAULT-LAMBDA-DO-NOT-REMOVE");
@@ -262,5 +262,42 @@ class LgrTest {
   void statusHelp_saysWhatItShowsAndItsExitCodes() {
     assertThat(run("status", "--help")).isZero();
     assertThat(out.toString()).contains("--output").contains("Exit 0 when healthy, 3 when not");
+  }
+
+  @Test
+  void everyCommand_hasADescription_examples_andVerbose() {
+    Lgr.commandLine()
+        .getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              if (name.equals("help")) {
+                return;
+              }
+              CommandLine.Model.UsageMessageSpec usage = sub.getCommandSpec().usageMessage();
+              assertThat(usage.description()).as(name + " description").isNotEmpty();
+              assertThat(String.join("\n", usage.footer()))
+                  .as(name + " examples")
+                  .containsPattern("Examples?:\n")
+                  .contains("lgr " + name);
+              assertThat(sub.getCommandSpec().findOption("--verbose")).as(name).isNotNull();
+            });
+  }
+
+  @Test
+  void logsHelp_saysTheDefaultsAndGivesExamples() {
+    assertThat(run("logs", "--help")).isZero();
+    assertThat(out.toString())
+        .contains("FUNCTION")
+        .contains("(default: 1h)")
+        .contains("--follow")
+        .contains("lgr logs runner --since 30m");
+  }
+
+  @Test
+  void verbose_printsTheStackTraceOfAnError() {
+    assertThat(run("logs", "--since", "soon", "--verbose")).isEqualTo(ExitCode.USAGE);
+    assertThat(err.toString())
+        .contains("Error: --since takes a number and s, m, h or d")
+        .contains("at dev.lgr.cli.");
   }
 }

@@ -91,6 +91,17 @@ public final class RunnerPruner {
         scope, runner, age, true, "offline for a job queued " + age.toMinutes() + " min ago");
   }
 
+  /**
+   * A runner's age, its job's (from the job id in an lgr runner's name); null for a runner lgr did
+   * not make or whose job is not found.
+   */
+  public Duration age(RunnerScope scope, Runner runner, List<String> repositories) {
+    Matcher lgr = LGR_NAME.matcher(runner.name());
+    return lgr.matches()
+        ? age(Long.parseLong(lgr.group(1)), scope, repositories, clock.instant())
+        : null;
+  }
+
   private Duration age(long jobId, RunnerScope scope, List<String> repositories, Instant now) {
     List<String> places = scope.repository() != null ? List.of(scope.repository()) : repositories;
     for (String repository : places) {

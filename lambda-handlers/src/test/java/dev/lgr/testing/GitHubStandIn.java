@@ -480,6 +480,51 @@ public final class GitHubStandIn implements AutoCloseable {
     }
   }
 
+  /** Plays someone switching a hook off (or on again) in the repository's settings. */
+  public void hookActive(String scope, long hookId, boolean active) {
+    synchronized (lock) {
+      hook(scope, hookId).active = active;
+    }
+  }
+
+  /**
+   * Records a delivery of {@code event} to a hook with the receiver's answer, as GitHub lists it
+   * ({@code statusCode} 0 when the receiver could not be reached), without sending anything.
+   */
+  public void recordDelivery(
+      String scope, long hookId, String event, int statusCode, double seconds) {
+    synchronized (lock) {
+      ScopeState state = declared(scope);
+      HookState hook = hook(scope, hookId);
+      String status =
+          statusCode >= 200 && statusCode < 400
+              ? "OK"
+              : statusCode == 0 ? "failed to connect" : "Invalid HTTP Response: " + statusCode;
+      hook.deliveries.add(
+          new Delivery(
+              nextDeliveryId++,
+              UUID.randomUUID().toString(),
+              event,
+              Instant.now(),
+              hook.config.getOrDefault("url", ""),
+              seconds,
+              statusCode,
+              status,
+              Map.of("X-GitHub-Event", event),
+              pingPayload(state, hook),
+              Map.of(),
+              null));
+    }
+  }
+
+  private HookState hook(String scope, long hookId) {
+    HookState hook = declared(scope).hooks.get(hookId);
+    if (hook == null) {
+      throw new IllegalArgumentException("no hook " + hookId + " on " + scope);
+    }
+    return hook;
+  }
+
   // ---- what was asked ----------------------------------------------------------------------
 
   /** Every request answered so far, in order, with the status it got. */

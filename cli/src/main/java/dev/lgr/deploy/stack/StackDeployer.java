@@ -37,6 +37,16 @@ public final class StackDeployer {
 
     /** One stack event, as CloudFormation recorded it. */
     void event(StackEvent event);
+
+    /** Reports nothing: for reading a stack, which has no progress to show. */
+    Listener QUIET =
+        new Listener() {
+          @Override
+          public void progress(String message) {}
+
+          @Override
+          public void event(StackEvent event) {}
+        };
   }
 
   /**
@@ -332,6 +342,31 @@ public final class StackDeployer {
             "stack " + stackName + " is still being deleted; lgr stopped waiting");
       }
       Thread.sleep(pollInterval.toMillis());
+    }
+  }
+
+  /**
+   * The stack's resources: logical id to physical id (a log group's name, a function's name), for
+   * those that have one.
+   */
+  public Map<String, String> resources(String stackName) {
+    try {
+      Map<String, String> resources = new LinkedHashMap<>();
+      cloudFormation
+          .describeStackResources(b -> b.stackName(stackName))
+          .stackResources()
+          .forEach(
+              r -> {
+                if (r.physicalResourceId() != null) {
+                  resources.put(r.logicalResourceId(), r.physicalResourceId());
+                }
+              });
+      return resources;
+    } catch (CloudFormationException e) {
+      if (e.getMessage() != null && e.getMessage().contains("does not exist")) {
+        throw new StackFailedException("stack " + stackName + " does not exist");
+      }
+      throw AwsStepException.of("list the resources of stack " + stackName, e);
     }
   }
 
