@@ -124,9 +124,14 @@ public final class Reconciler {
     placeholder(scope, runners, pass);
   }
 
+  /** Every runner of the scope (all pages, asked for conditionally). */
   private List<Runner> runners(RunnerScope scope, Pass pass) {
-    pass.spend();
-    return github.runners(scope);
+    List<Runner> runners = new ArrayList<>();
+    for (Map<String, Object> runner :
+        list(scope.path() + "/actions/runners?per_page=" + PER_PAGE, "runners", pass)) {
+      runners.add(GitHubClient.runner(runner));
+    }
+    return runners;
   }
 
   // ---- lost jobs ------------------------------------------------------------------------------
