@@ -459,7 +459,9 @@ public final class Reconciler {
 
     /** Stops the run unless {@code requests} more fit in the budget and the rate limit. */
     void spend(long requests) {
-      long used = github.requestsSent() - callsBefore;
+      // 304 answers are free of GitHub's rate limit, and so of the budget.
+      long used =
+          github.requestsSent() - callsBefore - (github.notModifiedAnswers() - notModifiedBefore);
       long remaining = github.rateLimitRemaining();
       if (used + requests > settings.apiBudget()
           || (remaining >= 0 && remaining - requests < settings.rateLimitReserve())) {
