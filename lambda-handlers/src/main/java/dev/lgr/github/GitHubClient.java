@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,6 +44,9 @@ public final class GitHubClient {
   private final HttpClient http;
   private final LongSupplier remainingMillis;
   private final long baseBackoffMillis;
+  private final AtomicLong requestsSent = new AtomicLong();
+  private final AtomicLong notModified = new AtomicLong();
+  private final AtomicLong rateLimitRemaining = new AtomicLong(-1);
 
   /**
    * @param api the API base URL (see {@link #DEFAULT_API})
@@ -149,7 +153,32 @@ public final class GitHubClient {
    *     the API host
    */
   public Response call(String method, String path, Map<String, Object> body) {
-    return exchange(method, path, body);
+    return exchange(method, path, body, Map.of());
+  }
+
+  /**
+   * A conditional {@code GET}: with the {@code ETag} of an earlier answer, GitHub answers 304 Not
+   * Modified when nothing changed, and such an answer does not count against the rate limit.
+   *
+   * @param etag the earlier answer's {@code ETag}, or null for a plain {@code GET}
+   */
+  public Response getIfChanged(String path, String etag) {
+    return exchange("GET", path, null, etag == null ? Map.of() : Map.of("If-None-Match", etag));
+  }
+
+  /** How many HTTP requests this client has sent (retries included). */
+  public long requestsSent() {
+    return requestsSent.get();
+  }
+
+  /** How many of them GitHub answered 304 Not Modified (free of the rate limit). */
+  public long notModifiedAnswers() {
+    return notModified.get();
+  }
+
+  /** The {@code x-ratelimit-remaining} of the latest answer, or -1 when none said. */
+  public long rateLimitRemaining() {
+    return rateLimitRemaining.get();
   }
 
   private String send(String method, String path, Map<String, Object> body, int expected) {
@@ -171,6 +200,11 @@ public final class GitHubClient {
 
   /** One call with retries; answers with the last response when retrying is over. */
   private Response exchange(String method, String path, Map<String, Object> body) {
+    return exchange(method, path, body, Map.of());
+  }
+
+  private Response exchange(
+      String method, String path, Map<String, Object> body, Map<String, String> headers) {
     URI uri = resolve(path);
     String json = null;
     if (body != null) {
@@ -190,7 +224,12 @@ public final class GitHubClient {
       Response response;
       try {
         response =
-            once(method, uri, json, Duration.ofMillis(Math.min(left, REQUEST_TIMEOUT.toMillis())));
+            once(
+                method,
+                uri,
+                json,
+                headers,
+                Duration.ofMillis(Math.min(left, REQUEST_TIMEOUT.toMillis())));
       } catch (IOException e) {
         if (!waitBeforeRetry(attempt, backoff(attempt))) {
           throw new GitHubException(
@@ -213,7 +252,8 @@ public final class GitHubClient {
     }
   }
 
-  private Response once(String method, URI uri, String json, Duration timeout)
+  private Response once(
+      String method, URI uri, String json, Map<String, String> extraHeaders, Duration timeout)
       throws IOException, InterruptedException {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
@@ -222,14 +262,30 @@ public final class GitHubClient {
             .header("X-GitHub-Api-Version", "2022-11-28")
             .header("User-Agent", "lgr")
             .header("Authorization", "Bearer " + credential.token());
+    extraHeaders.forEach(request::header);
     if (json != null) {
       request.header("Content-Type", "application/json");
       request.method(method, HttpRequest.BodyPublishers.ofString(json));
     } else {
       request.method(method, HttpRequest.BodyPublishers.noBody());
     }
+    requestsSent.incrementAndGet();
     HttpResponse<String> response =
         http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() == 304) {
+      notModified.incrementAndGet();
+    }
+    response
+        .headers()
+        .firstValue("x-ratelimit-remaining")
+        .ifPresent(
+            remaining -> {
+              try {
+                rateLimitRemaining.set(Long.parseLong(remaining.trim()));
+              } catch (NumberFormatException ignored) {
+                // keep the last figure
+              }
+            });
     Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     headers.putAll(response.headers().map());
     return new Response(
@@ -304,7 +360,8 @@ public final class GitHubClient {
     return next;
   }
 
-  private static String nextPage(String link) {
+  /** The next page's URL in a {@code Link} header, or null on the last page. */
+  public static String nextPage(String link) {
     if (link == null) {
       return null;
     }
@@ -337,7 +394,8 @@ public final class GitHubClient {
     }
   }
 
-  private static Runner runner(Map<String, Object> runner) {
+  /** A runner from its JSON object in one of GitHub's answers. */
+  public static Runner runner(Map<String, Object> runner) {
     List<String> labels = new ArrayList<>();
     for (Object label : asList(runner.get("labels"))) {
       Object name = label instanceof Map<?, ?> map ? map.get("name") : label;

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 /**
  * Picks and removes the runners lgr left behind: offline {@code lgr-} runners older than a limit.
  * Never the placeholder, never a busy or online runner, never someone else's (unless asked). Used
- * by {@code lgr prune-runners}; the reconciler will run the same code.
+ * by {@code lgr prune-runners} and by the reconciler.
  *
  * <p>GitHub does not say when a runner was registered, so a runner's age is its job's: lgr names
  * runners {@code lgr-<job id>-<random>} and registers them just after the job was queued. A runner
@@ -49,9 +49,19 @@ public final class RunnerPruner {
    */
   public List<Decision> plan(
       RunnerScope scope, List<String> repositories, Duration olderThan, boolean includeForeign) {
+    return plan(scope, github.runners(scope), repositories, olderThan, includeForeign);
+  }
+
+  /** Decides for runners of a scope already listed. */
+  public List<Decision> plan(
+      RunnerScope scope,
+      List<Runner> runners,
+      List<String> repositories,
+      Duration olderThan,
+      boolean includeForeign) {
     List<Decision> decisions = new ArrayList<>();
     Instant now = clock.instant();
-    for (Runner runner : github.runners(scope)) {
+    for (Runner runner : runners) {
       decisions.add(decide(scope, runner, repositories, olderThan, includeForeign, now));
     }
     return decisions;

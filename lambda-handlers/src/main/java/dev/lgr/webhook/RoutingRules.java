@@ -28,6 +28,8 @@ public final class RoutingRules {
   private final Set<String> labelKeys;
   private final Set<String> repositories;
   private final Set<String> organizations;
+  private final List<String> repositoryNames;
+  private final List<String> organizationNames;
 
   /** Where a matching job came from: decides whether its runner registers on the repo or org. */
   public enum Scope {
@@ -69,6 +71,8 @@ public final class RoutingRules {
     }
     this.repositories = keys(repositories);
     this.organizations = keys(organizations);
+    this.repositoryNames = List.copyOf(new LinkedHashSet<>(repositories));
+    this.organizationNames = List.copyOf(new LinkedHashSet<>(organizations));
     if (this.repositories.isEmpty() && this.organizations.isEmpty()) {
       throw new IllegalArgumentException(
           "no repository or organization is allowed: name at least one");
@@ -78,6 +82,16 @@ public final class RoutingRules {
   /** The runners' labels as configured, duplicates removed. */
   public List<String> labels() {
     return labels;
+  }
+
+  /** The allowed repositories ({@code owner/name}) as configured, duplicates removed. */
+  public List<String> repositories() {
+    return repositoryNames;
+  }
+
+  /** The allowed organizations as configured, duplicates removed. */
+  public List<String> organizations() {
+    return organizationNames;
   }
 
   /** True when every one of {@code jobLabels} is among the runners' labels (and there is one). */
