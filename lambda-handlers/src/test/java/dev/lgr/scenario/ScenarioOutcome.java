@@ -69,13 +69,16 @@ final class ScenarioOutcome {
         .count();
   }
 
-  /** The reconciler cycle after which the job ran, or 0 when it ran before any (or never). */
+  /**
+   * The reconciler cycle after the burst after which the job ran, or 0 when it ran before them (or
+   * never).
+   */
   int recoveredInCycle(long jobId) {
     Instant at = firstRun.get(jobId);
     int cycle = 0;
     if (at != null) {
       for (ScenarioRun.Cycle c : run.cycles) {
-        if (!at.isBefore(c.startedAt())) {
+        if (c.number() > 0 && !at.isBefore(c.startedAt())) {
           cycle = c.number();
         }
       }

@@ -106,6 +106,12 @@ record ScenarioPlan(long seed, List<Job> jobs, List<Step> steps) {
    */
   record RotateSecret(int lagDeliveries) implements Step {}
 
+  /**
+   * A reconciler cycle while jobs are still being delivered and run, with its clock moved past the
+   * grace period: it races the webhook path (the same jobs can be asked for twice).
+   */
+  record Reconcile() implements Step {}
+
   /** A pause between bursts, as between GitHub's deliveries. */
   record Pause(int millis) implements Step {}
 
@@ -199,6 +205,9 @@ record ScenarioPlan(long seed, List<Job> jobs, List<Step> steps) {
               case 1 -> new ApiBurst(null, null, 429, 2 + random.nextInt(3));
               default -> new ApiBurst(null, null, 503, 2 + random.nextInt(4));
             });
+      }
+      if (faults && b == 2 * bursts.size() / 3) {
+        steps.add(new Reconcile());
       }
       if (faults && b == rotationAt) {
         steps.add(new RotateSecret(2 + random.nextInt(3)));

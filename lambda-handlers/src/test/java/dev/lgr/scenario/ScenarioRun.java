@@ -73,7 +73,10 @@ final class ScenarioRun implements AutoCloseable {
     }
   }
 
-  /** What one reconciler cycle did, and when it started (real time). */
+  /**
+   * What one reconciler cycle did, and when it started (real time); cycle 0 ran during the burst,
+   * the others after it.
+   */
   record Cycle(int number, Instant startedAt, ReconcileReport report) {}
 
   private final ScenarioPlan plan;
@@ -115,6 +118,7 @@ final class ScenarioRun implements AutoCloseable {
   private int rotationLag = -1;
   private String rotatedSecret;
   private RunnerEventSource eventSource;
+  private Reconciler reconciler;
 
   ScenarioRun(ScenarioPlan plan, Settings settings, Path work) {
     this.plan = plan;
@@ -223,16 +227,7 @@ final class ScenarioRun implements AutoCloseable {
                 work,
                 this::runnerFunction)
             .start();
-    for (ScenarioPlan.Step step : plan.steps()) {
-      perform(step);
-    }
-    burstEnded = Instant.now();
-    drainedAfterBurst = eventSource.awaitDrained(Duration.ofSeconds(2), drainLimit());
-    followUps.submit(() -> {}).get(); // the last follow-up deliveries are in
-    lgrRunnersAfterBurst = lgrRunners().size();
-
-    reconcileStarted = Instant.now();
-    Reconciler reconciler =
+    reconciler =
         new Reconciler(
             new GitHubClient(
                 github.baseUrl(),
@@ -242,16 +237,31 @@ final class ScenarioRun implements AutoCloseable {
             new SqsJobQueue(sqs, queueUrl),
             ReconcileSettings.from(reconcileEnv),
             clock);
+    for (ScenarioPlan.Step step : plan.steps()) {
+      perform(step);
+    }
+    burstEnded = Instant.now();
+    drainedAfterBurst = eventSource.awaitDrained(Duration.ofSeconds(2), drainLimit());
+    followUps.submit(() -> {}).get(); // the last follow-up deliveries are in
+    lgrRunnersAfterBurst = lgrRunners().size();
+
+    reconcileStarted = Instant.now();
     for (int cycle = 1; cycle <= settings.reconcileCycles(); cycle++) {
-      // The reconciler runs every few minutes: the clock moves past the grace period and the
-      // runner age limit between two cycles, instead of the test sleeping.
-      clock.advance(Duration.ofMinutes(10));
-      Instant startedAt = Instant.now();
-      ReconcileReport report = reconciler.run();
-      cycles.add(new Cycle(cycle, startedAt, report));
+      reconcile(cycle);
       drainedAfterCycle.add(eventSource.awaitDrained(Duration.ofSeconds(2), drainLimit()));
       followUps.submit(() -> {}).get();
     }
+  }
+
+  /**
+   * One reconciler cycle. The reconciler runs every few minutes: the clock moves past the grace
+   * period and the runner age limit before each cycle, instead of the test sleeping.
+   */
+  private void reconcile(int number) {
+    clock.advance(Duration.ofMinutes(10));
+    Instant startedAt = Instant.now();
+    ReconcileReport report = reconciler.run();
+    cycles.add(new Cycle(number, startedAt, report));
   }
 
   private Duration drainLimit() {
@@ -288,6 +298,8 @@ final class ScenarioRun implements AutoCloseable {
       String value = rotatedSecret;
       secrets.putSecretValue(b -> b.secretId(webhookSecretArn).secretString(value));
       rotationLag = rotate.lagDeliveries();
+    } else if (step instanceof ScenarioPlan.Reconcile) {
+      reconcile(0);
     } else if (step instanceof ScenarioPlan.Pause pause) {
       Thread.sleep(pause.millis());
     } else {

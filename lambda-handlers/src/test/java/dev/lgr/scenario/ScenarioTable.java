@@ -139,7 +139,9 @@ final class ScenarioTable {
     for (ScenarioRun.Cycle cycle : run.cycles) {
       ReconcileReport r = cycle.report();
       table.row(
-          "reconciler cycle " + cycle.number(),
+          cycle.number() == 0
+              ? "reconciler cycle during the burst"
+              : "reconciler cycle " + cycle.number() + " after the burst",
           "-",
           String.format(
               Locale.ROOT,
@@ -151,7 +153,7 @@ final class ScenarioTable {
               r.errors().isEmpty() ? "" : ", errors: " + r.errors()));
     }
     table.row(
-        "jobs recovered by the reconciler",
+        "jobs first run after a cycle after the burst",
         "-",
         "cycle 1: " + outcome.recoveredInCycle(1) + ", cycle 2: " + outcome.recoveredInCycle(2));
     table.row("lgr runners registered at the end", "-", outcome.lgrRunnersLeft());
