@@ -31,6 +31,7 @@ OPERATIONS = {
     "/repos/{owner}/{repo}/hooks/{hook_id}/pings": ["post"],
     "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries": ["get"],
     "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}": ["get"],
+    "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts": ["post"],
     "/orgs/{org}/actions/runners": ["get"],
     "/orgs/{org}/actions/runners/generate-jitconfig": ["post"],
     "/orgs/{org}/actions/runners/registration-token": ["post"],
@@ -41,6 +42,7 @@ OPERATIONS = {
     "/orgs/{org}/hooks/{hook_id}/pings": ["post"],
     "/orgs/{org}/hooks/{hook_id}/deliveries": ["get"],
     "/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}": ["get"],
+    "/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts": ["post"],
 }
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 

@@ -300,6 +300,7 @@ public final class DeployService {
     p.put("RunnerConcurrency", String.valueOf(settings.runnerConcurrency()));
     p.put("GitHubApiUrl", settings.githubApi().toString());
     p.put("LogRetentionDays", String.valueOf(settings.logRetentionDays()));
+    p.put("Placeholder", String.valueOf(settings.placeholder()));
     p.put("WebhookVersionKey", webhookVersionKey(p, upload.sha256()));
     return p;
   }

@@ -17,13 +17,22 @@ public final class SqsJobQueue implements JobQueue {
 
   @Override
   public void send(JobRequest request) {
+    send(request, request.messageGroupId(), request.deduplicationId());
+  }
+
+  @Override
+  public void sendAgain(JobRequest request, String tag) {
+    send(request, request.messageGroupId() + "-" + tag, request.deduplicationId() + "-" + tag);
+  }
+
+  private void send(JobRequest request, String group, String deduplicationId) {
     try {
       sqs.sendMessage(
           b ->
               b.queueUrl(queueUrl)
                   .messageBody(request.toJson())
-                  .messageGroupId(request.messageGroupId())
-                  .messageDeduplicationId(request.deduplicationId()));
+                  .messageGroupId(group)
+                  .messageDeduplicationId(deduplicationId));
     } catch (SdkException e) {
       throw new QueueException(AwsErrors.describe(e), e);
     }

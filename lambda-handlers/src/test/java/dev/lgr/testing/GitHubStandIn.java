@@ -113,6 +113,8 @@ public final class GitHubStandIn implements AutoCloseable {
   private long nextDeliveryId = 1_000_001;
   private long nextScopeId = 1_296_269;
   private long callsAnswered;
+  private final Map<Long, DeliveryFacts> deliveryFacts = new HashMap<>();
+  private int redeliveryStatus = 200;
   private boolean checkAnswers = true;
   private boolean deliverPings;
   private HttpClient deliveryClient;
@@ -646,6 +648,191 @@ public final class GitHubStandIn implements AutoCloseable {
     }
   }
 
+  // ---- deliveries, redeliveries and conditional requests (the reconciler's calls) -----------
+
+  /**
+   * Records a delivery GitHub made to a hook (nothing is sent), as its deliveries API then lists
+   * it: for example a {@code workflow_job} {@code queued} delivery that failed with 502.
+   *
+   * @param scope {@code owner/name} or the organization
+   * @return the delivery's id
+   */
+  public long recordDelivery(
+      String scope, long hookId, String event, String action, int statusCode, Instant at) {
+    synchronized (lock) {
+      HookState hook = knownHook(scope, hookId);
+      long id = nextDeliveryId++;
+      addDelivery(hook, id, UUID.randomUUID().toString(), event, action, statusCode, at, false);
+      return id;
+    }
+  }
+
+  /** The status code the next redeliveries are recorded with (200 unless told). */
+  public GitHubStandIn redeliveryStatus(int statusCode) {
+    synchronized (lock) {
+      redeliveryStatus = statusCode;
+    }
+    return this;
+  }
+
+  /** The ids of the deliveries redelivered through the API, in order, repeats included. */
+  public List<Long> redeliveredIds() {
+    synchronized (lock) {
+      List<Long> ids = new ArrayList<>();
+      for (Request request : requests) {
+        if (request.method().equals("POST")
+            && request.path().endsWith("/attempts")
+            && request.status() == 202) {
+          String[] parts = request.path().split("/");
+          ids.add(Long.parseLong(parts[parts.length - 2]));
+        }
+      }
+      return ids;
+    }
+  }
+
+  /** Extra facts of a delivery: its action, and whether it is a redelivery. */
+  private record DeliveryFacts(String action, boolean redelivery) {
+    static final DeliveryFacts NONE = new DeliveryFacts(null, false);
+  }
+
+  private HookState knownHook(String scope, long hookId) {
+    HookState hook = declared(scope).hooks.get(hookId);
+    if (hook == null) {
+      throw new IllegalArgumentException("no hook " + hookId + " on " + scope);
+    }
+    return hook;
+  }
+
+  private void addDelivery(
+      HookState hook,
+      long id,
+      String guid,
+      String event,
+      String action,
+      int statusCode,
+      Instant at,
+      boolean redelivery) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("X-GitHub-Delivery", guid);
+    headers.put("X-GitHub-Event", event);
+    headers.put("X-GitHub-Hook-ID", Long.toString(hook.id));
+    ObjectNode payload = JSON.createObjectNode();
+    if (action != null) {
+      payload.put("action", action);
+    }
+    String status =
+        statusCode >= 200 && statusCode < 400 ? "OK" : "Invalid HTTP Response: " + statusCode;
+    hook.deliveries.add(
+        new Delivery(
+            id,
+            guid,
+            event,
+            at,
+            hook.config.getOrDefault("url", ""),
+            0.05,
+            statusCode,
+            status,
+            headers,
+            payload,
+            Map.of(),
+            ""));
+    deliveryFacts.put(id, new DeliveryFacts(action, redelivery));
+  }
+
+  /**
+   * A hook's deliveries, newest first, filtered by {@code status} ({@code success} or {@code
+   * failure}) and paged by {@code cursor}, as GitHub pages them.
+   */
+  private Answer listDeliveries(Call call, ScopeState scope, HookState hook) {
+    int perPage = (int) Math.min(100, Math.max(1, call.longParam("per_page", 30)));
+    String status = call.param("status");
+    List<Delivery> newestFirst = new ArrayList<>(hook.deliveries);
+    Collections.reverse(newestFirst); // the order made, for deliveries recorded at the same time
+    newestFirst.sort((a, b) -> b.at.compareTo(a.at));
+    newestFirst.removeIf(
+        d -> {
+          boolean success = d.statusCode >= 200 && d.statusCode < 300;
+          return (status != null && status.equals("success") && !success)
+              || (status != null && status.equals("failure") && success);
+        });
+    int from = 0;
+    String cursor = call.param("cursor");
+    if (cursor != null) {
+      from = newestFirst.size();
+      for (int i = 0; i < newestFirst.size(); i++) {
+        if (Long.toString(newestFirst.get(i).id).equals(cursor)) {
+          from = i;
+        }
+      }
+    }
+    int to = Math.min(newestFirst.size(), from + perPage);
+    ArrayNode list = JSON.createArrayNode();
+    newestFirst.subList(from, to).forEach(d -> list.add(deliveryJson(scope, d)));
+    Answer answer = ok(200, list);
+    if (to < newestFirst.size()) {
+      StringBuilder next = new StringBuilder(baseUrl + call.rawPath + "?per_page=" + perPage);
+      if (status != null) {
+        next.append("&status=").append(status);
+      }
+      next.append("&cursor=").append(newestFirst.get(to).id);
+      answer.withLink("<" + next + ">; rel=\"next\"");
+    }
+    return answer;
+  }
+
+  /** GitHub redelivers a delivery: a new one with the same GUID, marked as a redelivery. */
+  private Answer redeliver(Call call, HookState hook, long deliveryId) {
+    Delivery original = null;
+    for (Delivery delivery : hook.deliveries) {
+      if (delivery.id == deliveryId) {
+        original = delivery;
+      }
+    }
+    if (original == null) {
+      return notFound(call);
+    }
+    DeliveryFacts facts = deliveryFacts.getOrDefault(original.id, DeliveryFacts.NONE);
+    addDelivery(
+        hook,
+        nextDeliveryId++,
+        original.guid,
+        original.event,
+        facts.action(),
+        redeliveryStatus,
+        Instant.now(),
+        true);
+    return ok(202, JSON.createObjectNode());
+  }
+
+  /**
+   * GitHub's conditional requests: a {@code GET} answered 200 carries an {@code ETag}; asked again
+   * with it in {@code If-None-Match} while nothing changed, the answer is 304 with no body (which
+   * does not count against the rate limit).
+   */
+  private static Answer conditional(
+      String method, Map<String, List<String>> headers, Answer answer) {
+    if (!method.equals("GET") || answer.status != 200 || answer.body == null) {
+      return answer;
+    }
+    String etag;
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      sha.update(answer.body.getBytes(StandardCharsets.UTF_8));
+      sha.update(String.valueOf(answer.headers.get("link")).getBytes(StandardCharsets.UTF_8));
+      etag = "W/\"" + HexFormat.of().formatHex(sha.digest()) + "\"";
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+    answer.headers.put("etag", etag);
+    if (etag.equals(first(headers, "if-none-match"))) {
+      Map<String, String> notModified = new HashMap<>();
+      notModified.put("etag", etag);
+      return new Answer(304, null, notModified);
+    }
+    return answer;
+  }
+
   // ---- records handed to tests -------------------------------------------------------------
 
   /** A runner as GitHub knows it; {@code scope} is {@code owner/name} or the organization. */
@@ -788,7 +975,8 @@ public final class GitHubStandIn implements AutoCloseable {
     var out = exchange.getResponseHeaders();
     long remaining;
     synchronized (lock) {
-      remaining = Math.max(1, 4999 - callsAnswered++ % 4999);
+      remaining =
+          Math.max(1, 4999 - (answer.status == 304 ? callsAnswered : callsAnswered++) % 4999);
     }
     out.add("x-github-api-version-selected", "2022-11-28");
     out.add("x-github-media-type", "github.v3; format=json");
@@ -884,6 +1072,7 @@ public final class GitHubStandIn implements AutoCloseable {
       answer = dispatch(call);
       check = checkAnswers;
     }
+    answer = conditional(method, headers, answer);
     if (check && answer.status / 100 == 2) {
       ValidationReport answerReport =
           contract.validateResponse(method, path, answer.status, answer.body);
@@ -1143,12 +1332,10 @@ public final class GitHubStandIn implements AutoCloseable {
       return notFound(call);
     }
     if (rest.size() == 3 && rest.get(2).equals("deliveries")) {
-      int perPage = (int) Math.min(100, Math.max(1, call.longParam("per_page", 30)));
-      ArrayNode list = JSON.createArrayNode();
-      List<Delivery> newestFirst = new ArrayList<>(hook.deliveries);
-      Collections.reverse(newestFirst);
-      newestFirst.stream().limit(perPage).forEach(d -> list.add(deliveryJson(scope, d)));
-      return ok(200, list);
+      return listDeliveries(call, scope, hook);
+    }
+    if (rest.size() == 5 && rest.get(2).equals("deliveries") && rest.get(4).equals("attempts")) {
+      return redeliver(call, hook, Long.parseLong(rest.get(3)));
     }
     return switch (call.method) {
       case "DELETE" -> {
@@ -1410,12 +1597,17 @@ public final class GitHubStandIn implements AutoCloseable {
     json.put("id", delivery.id);
     json.put("guid", delivery.guid);
     json.put("delivered_at", time(delivery.at));
-    json.put("redelivery", false);
+    DeliveryFacts facts = deliveryFacts.getOrDefault(delivery.id, DeliveryFacts.NONE);
+    json.put("redelivery", facts.redelivery());
     json.put("duration", delivery.duration);
     json.put("status", delivery.status);
     json.put("status_code", delivery.statusCode);
     json.put("event", delivery.event);
-    json.putNull("action");
+    if (facts.action() == null) {
+      json.putNull("action");
+    } else {
+      json.put("action", facts.action());
+    }
     json.putNull("installation_id");
     if (scope.isRepo()) {
       json.put("repository_id", scope.id);

@@ -317,8 +317,10 @@ class TemplatesTest {
             "GITHUB_API_URL",
             "LGR_STOP_MARGIN_SECONDS",
             "LGR_IDLE_LIMIT_SECONDS",
-            "LGR_JOB_ROLE_ARN");
+            "LGR_JOB_ROLE_ARN",
+            "LGR_JOBS_QUEUE_URL");
     assertThat(env.path("LGR_JOB_ROLE_ARN")).isEqualTo(yaml("{Fn::GetAtt: [JobRole, Arn]}"));
+    assertThat(env.path("LGR_JOBS_QUEUE_URL")).isEqualTo(yaml("{Ref: JobsQueue}"));
     assertThat(env.path("LGR_GITHUB_CREDENTIAL_ARN")).isEqualTo(yaml("{Ref: GitHubCredentialArn}"));
     assertThat(parameter(MAIN, "GitHubApiUrl").path("Default").asText())
         .isEqualTo("https://api.github.com");
@@ -445,6 +447,7 @@ class TemplatesTest {
             "sqs:DeleteMessage",
             "sqs:GetQueueAttributes",
             "sqs:ChangeMessageVisibility",
+            "sqs:SendMessage",
             "logs:CreateLogStream",
             "logs:PutLogEvents",
             "sts:AssumeRole");
@@ -456,10 +459,101 @@ class TemplatesTest {
             "sqs:ReceiveMessage",
             "sqs:DeleteMessage",
             "sqs:GetQueueAttributes",
-            "sqs:ChangeMessageVisibility")) {
+            "sqs:ChangeMessageVisibility",
+            "sqs:SendMessage")) {
       assertThat(grants.get(action)).as(action).isEqualTo(yaml("{Fn::GetAtt: [JobsQueue, Arn]}"));
     }
     assertThat(subText(grants.get("logs:PutLogEvents"))).endsWith(":log-group:${RunnerLogGroup}:*");
+  }
+
+  // ------------------------------------------------------------------ reconcile function
+
+  @Test
+  void reconcileFunction_isTheHandlerJar_runOnTheSchedule_oneRunAtATime() {
+    JsonNode function = props(MAIN, "ReconcileFunction");
+    JsonNode rule = props(MAIN, "ReconcileRule");
+    JsonNode permission = props(MAIN, "ReconcileInvokePermission");
+
+    assertThat(function.path("Runtime").asText()).isEqualTo("java21");
+    assertThat(function.path("Handler").asText())
+        .isEqualTo("dev.lgr.lambda.reconcile.ReconcileFunction::handleRequest");
+    assertThat(function.path("Code"))
+        .as("the webhook function's jar holds the reconcile handler too")
+        .isEqualTo(props(MAIN, "WebhookFunction").path("Code"));
+    assertThat(function.path("ReservedConcurrentExecutions").asInt()).isEqualTo(1);
+    assertThat(function.path("Timeout").asInt()).isBetween(60, 900);
+    assertThat(function.path("Role")).isEqualTo(yaml("{Fn::GetAtt: [ReconcileRole, Arn]}"));
+    assertThat(rule.path("State").asText()).isEqualTo("ENABLED");
+    assertThat(rule.path("ScheduleExpression")).isEqualTo(yaml("{Ref: ReconcileSchedule}"));
+    assertThat(rule.path("Targets"))
+        .isEqualTo(yaml("[{Id: reconcile, Arn: {Fn::GetAtt: [ReconcileFunction, Arn]}}]"));
+    assertThat(permission.path("Principal").asText()).isEqualTo("events.amazonaws.com");
+    assertThat(permission.path("Action").asText()).isEqualTo("lambda:InvokeFunction");
+    assertThat(permission.path("FunctionName")).isEqualTo(yaml("{Ref: ReconcileFunction}"));
+    assertThat(permission.path("SourceArn")).isEqualTo(yaml("{Fn::GetAtt: [ReconcileRule, Arn]}"));
+    assertThat(parameter(MAIN, "ReconcileSchedule").path("Default").asText())
+        .isEqualTo("rate(5 minutes)");
+    assertThat(MAIN.path("Outputs").path("ReconcileFunctionName").path("Value"))
+        .isEqualTo(yaml("{Ref: ReconcileFunction}"));
+  }
+
+  @Test
+  void reconcileFunction_environment_isWhatReconcileSettingsReads_withinItsRanges() {
+    JsonNode env = props(MAIN, "ReconcileFunction").path("Environment").path("Variables");
+    JsonNode runnerEnv = props(MAIN, "RunnerFunction").path("Environment").path("Variables");
+    JsonNode webhookEnv = props(MAIN, "WebhookFunction").path("Environment").path("Variables");
+
+    assertThat(fieldNames(env))
+        .containsExactlyInAnyOrder(
+            "LGR_JOBS_QUEUE_URL",
+            "LGR_GITHUB_CREDENTIAL_ARN",
+            "GITHUB_API_URL",
+            "LGR_LABELS",
+            "LGR_REPOSITORIES",
+            "LGR_ORGANIZATIONS",
+            "LGR_RUNNER_GROUP_ID",
+            "LGR_PLACEHOLDER",
+            "LGR_WEBHOOK_URL",
+            "LGR_GRACE_SECONDS",
+            "LGR_RUNNER_AGE_LIMIT_SECONDS",
+            "LGR_REDELIVERY_WINDOW_SECONDS",
+            "LGR_API_BUDGET",
+            "JAVA_TOOL_OPTIONS");
+    // the same values the other functions get
+    for (String name : List.of("LGR_JOBS_QUEUE_URL", "LGR_LABELS", "LGR_REPOSITORIES")) {
+      assertThat(env.path(name)).as(name).isEqualTo(webhookEnv.path(name));
+    }
+    for (String name :
+        List.of("LGR_GITHUB_CREDENTIAL_ARN", "GITHUB_API_URL", "LGR_RUNNER_GROUP_ID")) {
+      assertThat(env.path(name)).as(name).isEqualTo(runnerEnv.path(name));
+    }
+    assertThat(subText(env.path("LGR_WEBHOOK_URL")))
+        .isEqualTo(subText(MAIN.path("Outputs").path("WebhookUrl").path("Value")));
+    assertThat(parameter(MAIN, "Placeholder").path("AllowedValues"))
+        .isEqualTo(yaml("[\"true\", \"false\"]"));
+    // ReconcileSettings refuses values outside these ranges, and the function would not start.
+    assertRange(env.path("LGR_GRACE_SECONDS"), 60, 86_400);
+    assertRange(env.path("LGR_RUNNER_AGE_LIMIT_SECONDS"), 300, 7 * 86_400);
+    assertRange(env.path("LGR_REDELIVERY_WINDOW_SECONDS"), 0, 3 * 86_400);
+    assertRange(env.path("LGR_API_BUDGET"), 10, 100_000);
+    assertRange(env.path("LGR_RUNNER_GROUP_ID"), 1, Integer.MAX_VALUE);
+  }
+
+  @Test
+  void reconcileRole_grantsWhatTheReconcilerUses_onItsResourcesOnly() {
+    Map<String, JsonNode> grants = grants(MAIN, "ReconcileRole");
+
+    assertThat(grants.keySet())
+        .containsExactlyInAnyOrder(
+            "sqs:SendMessage",
+            "secretsmanager:GetSecretValue",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents");
+    assertThat(grants.get("sqs:SendMessage")).isEqualTo(yaml("{Fn::GetAtt: [JobsQueue, Arn]}"));
+    assertThat(grants.get("secretsmanager:GetSecretValue"))
+        .isEqualTo(yaml("{Ref: GitHubCredentialArn}"));
+    assertThat(subText(grants.get("logs:PutLogEvents")))
+        .endsWith(":log-group:${ReconcileLogGroup}:*");
   }
 
   @Test

@@ -42,15 +42,16 @@ public final class ReconcileFunction implements RequestStreamHandler {
 
   /** The constructor Lambda calls: settings and AWS credentials from the environment. */
   public ReconcileFunction() {
-    this(System.getenv(), null, System.out::println);
+    this(System.getenv(), null, System.out::println, Clock.systemUTC());
   }
 
   /**
    * @param env the function's environment
    * @param aws clients, or null for the function's own
+   * @param clock the time (jobs' ages, the redelivery window)
    * @throws IllegalStateException naming every setting that is missing or malformed
    */
-  ReconcileFunction(Map<String, String> env, AwsClients aws, Consumer<String> log) {
+  ReconcileFunction(Map<String, String> env, AwsClients aws, Consumer<String> log, Clock clock) {
     List<String> problems = new ArrayList<>();
     ReconcileSettings settings = null;
     try {
@@ -88,8 +89,7 @@ public final class ReconcileFunction implements RequestStreamHandler {
             () -> remainingMillis.getAsLong() - DEADLINE_MARGIN_MILLIS,
             1000);
     this.reconciler =
-        new Reconciler(
-            github, new SqsJobQueue(aws.sqs(), queueUrl.trim()), settings, Clock.systemUTC());
+        new Reconciler(github, new SqsJobQueue(aws.sqs(), queueUrl.trim()), settings, clock);
     this.log = log;
   }
 

@@ -6,8 +6,10 @@ import com.fasterxml.jackson.jr.ob.JSON;
 import dev.lgr.aws.AwsClients;
 import dev.lgr.aws.JobRoleCredentials;
 import dev.lgr.aws.SecretsManagerCredential;
+import dev.lgr.aws.SqsJobQueue;
 import dev.lgr.github.GitHubClient;
 import dev.lgr.github.GitHubCredential;
+import dev.lgr.webhook.JobQueue;
 import dev.lgr.webhook.JobRequest;
 import dev.lgr.webhook.JsonText;
 import java.io.IOException;
@@ -32,11 +34,15 @@ import software.amazon.awssdk.regions.Region;
  * started is reported failed, so SQS retries it and then moves it to the dead-letter queue.
  */
 public final class RunnerFunction implements RequestStreamHandler {
+  /** The jobs queue, where a job goes back when its runner took another one (optional). */
+  static final String JOBS_QUEUE_URL = "LGR_JOBS_QUEUE_URL";
+
   private final RunnerSettings settings;
   private final GitHubCredential credential;
   private final Map<String, String> childEnv;
   private final Function<String, Map<String, String>> jobCredentials;
   private final Consumer<String> log;
+  private final JobQueue requeue;
 
   /** The constructor Lambda calls: settings and AWS credentials from the environment. */
   public RunnerFunction() {
@@ -67,6 +73,9 @@ public final class RunnerFunction implements RequestStreamHandler {
       this.jobCredentials = runner -> Map.of();
     }
     this.log = log;
+    String queueUrl = env.get(JOBS_QUEUE_URL);
+    this.requeue =
+        queueUrl == null || queueUrl.isBlank() ? null : new SqsJobQueue(aws.sqs(), queueUrl.trim());
   }
 
   @Override
@@ -97,7 +106,8 @@ public final class RunnerFunction implements RequestStreamHandler {
                 jobCredentials,
                 List.of(credential.token()),
                 log,
-                remainingMillis)
+                remainingMillis,
+                requeue)
             .run(request);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -6,6 +6,7 @@ import dev.lgr.github.JitConfig;
 import dev.lgr.github.Runner;
 import dev.lgr.github.RunnerScope;
 import dev.lgr.github.WorkflowJob;
+import dev.lgr.webhook.JobQueue;
 import dev.lgr.webhook.JobRequest;
 import dev.lgr.webhook.JsonText;
 import dev.lgr.webhook.RoutingRules;
@@ -27,6 +28,11 @@ import java.util.function.LongSupplier;
  * <p>The watchdog stops the runner (a) {@code stopMargin} before the Lambda deadline, so that
  * cleanup always runs; (b) when the job it was started for is no longer queued (cancelled, or taken
  * by another runner) and it has no job of its own; (c) after {@code idleLimit} without a job.
+ *
+ * <p>A runner may take another queued job with the same labels than the one it was started for
+ * (GitHub hands a job to any idle runner that fits). When the watchdog sees its runner busy while
+ * its own job still waits, it puts that job back on the jobs queue ({@link JobQueue#sendAgain}), so
+ * that it gets a runner of its own.
  */
 final class RunnerSession {
   /** How a session ended. */
@@ -49,12 +55,16 @@ final class RunnerSession {
   private final List<String> masked;
   private final Consumer<String> log;
   private final LongSupplier remainingMillis;
+  private final JobQueue requeue;
+  private boolean requeued;
 
   /**
    * @param childEnv the runner process's environment (without lgr's own settings)
    * @param jobCredentials the job role's credentials for a runner (by name), as environment values
    * @param masked strings never to let through to the log (the credential)
    * @param remainingMillis time left before the Lambda deadline
+   * @param requeue where a job whose runner took another job goes back to, or null (then the
+   *     reconciler finds it)
    */
   RunnerSession(
       RunnerSettings settings,
@@ -63,7 +73,8 @@ final class RunnerSession {
       Function<String, Map<String, String>> jobCredentials,
       List<String> masked,
       Consumer<String> log,
-      LongSupplier remainingMillis) {
+      LongSupplier remainingMillis,
+      JobQueue requeue) {
     this.settings = settings;
     this.github = github;
     this.childEnv = childEnv;
@@ -71,6 +82,7 @@ final class RunnerSession {
     this.masked = masked;
     this.log = log;
     this.remainingMillis = remainingMillis;
+    this.requeue = requeue;
   }
 
   /**
@@ -174,6 +186,7 @@ final class RunnerSession {
       if (!hasJob && now - started >= settings.idleLimit().toNanos()) {
         if (busy(scope, runner)) {
           hasJob = true;
+          requeueIfStillQueued(request, runner);
         } else {
           event(
               request,
@@ -214,11 +227,16 @@ final class RunnerSession {
     if (runner.name().equals(job.runnerName())) {
       return Check.BUSY;
     }
+    if (busy(scope, runner)) {
+      // It took another queued job with the same labels: let it finish; its own job, if it still
+      // waits, needs another runner.
+      if (job.queued()) {
+        requeueIfStillQueued(request, runner);
+      }
+      return Check.BUSY;
+    }
     if (job.queued()) {
       return Check.WAIT;
-    }
-    if (busy(scope, runner)) {
-      return Check.BUSY; // it took another queued job with the same labels: let it finish
     }
     return new Check(
         false,
@@ -229,6 +247,41 @@ final class RunnerSession {
                 + " is "
                 + job.status()
                 + (job.conclusion() == null ? "" : " (" + job.conclusion() + ")"));
+  }
+
+  /**
+   * The runner is busy with a job: if it is not the one it was started for, and that one still
+   * waits (asked once more, since GitHub may show the runner busy a moment before the job taken),
+   * that job goes back on the queue, once.
+   */
+  private void requeueIfStillQueued(JobRequest request, Runner runner) {
+    if (requeue == null || requeued) {
+      return;
+    }
+    try {
+      WorkflowJob job = github.job(request.repository(), request.jobId());
+      if (!job.queued() || runner.name().equals(job.runnerName())) {
+        return;
+      }
+      requeue.sendAgain(request, runner.name());
+      requeued = true;
+      event(
+          request,
+          runner.name(),
+          "requeued",
+          "the runner took another job; job "
+              + request.jobId()
+              + " still waits and is back on the queue");
+    } catch (GitHubException | JobQueue.QueueException e) {
+      event(
+          request,
+          runner.name(),
+          "warning",
+          "could not put job "
+              + request.jobId()
+              + " back on the queue (the reconciler will): "
+              + e.getMessage());
+    }
   }
 
   private boolean busy(RunnerScope scope, Runner runner) {

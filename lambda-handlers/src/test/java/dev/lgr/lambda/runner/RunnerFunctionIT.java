@@ -256,6 +256,10 @@ class RunnerFunctionIT {
                 l.contains("\"event\":\"stopping\"")
                     && l.contains("job " + job + " is completed (cancelled)"));
     assertThat(log).noneMatch(l -> l.contains("idle limit"));
+    assertThat(events()).doesNotContain("requeued");
+    assertThat(sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10)).messages())
+        .as("a cancelled job goes nowhere")
+        .isEmpty();
     assertCleanEnd();
   }
 
@@ -280,6 +284,51 @@ class RunnerFunctionIT {
     assertThat(log).anyMatch(l -> l.contains("job " + job + " was taken by " + other));
     assertThat(github.runner(other)).as("another runner is not lgr's to remove").isPresent();
     github.removeRunner(other);
+    assertCleanEnd();
+  }
+
+  @Test
+  void runnerThatTookAnotherJob_putsItsOwnJobBackOnTheQueue_once() throws Exception {
+    long job = queuedJob();
+    long other = queuedJob(); // its own runner is not up yet: GitHub hands it to this one
+
+    JsonNode result =
+        invoke(
+            job,
+            "job 3",
+            (name, line) -> {
+              if (comesOnline(name, line)) {
+                github.assignJob(other, name);
+              } else if (line.startsWith("Job build completed")) {
+                github.setJobStatus(other, "completed", "success");
+                github.removeRunner(name);
+              }
+            },
+            Duration.ofSeconds(60));
+
+    assertThat(failures(result)).isEmpty();
+    String name = runnerName();
+    assertThat(github.job(other).orElseThrow().runnerName()).isEqualTo(name);
+    assertThat(github.job(job).orElseThrow().status()).isEqualTo("queued");
+    assertThat(log)
+        .filteredOn(l -> l.contains("\"event\":\"requeued\""))
+        .singleElement()
+        .asString()
+        .contains("job " + job + " still waits");
+    List<Message> again =
+        sqs.receiveMessage(
+                b ->
+                    b.queueUrl(queueUrl)
+                        .maxNumberOfMessages(10)
+                        .messageSystemAttributeNamesWithStrings("All"))
+            .messages();
+    assertThat(again).as("the waiting job is back on the queue, once").hasSize(1);
+    JobRequest request = JobRequest.fromJson(again.get(0).body());
+    assertThat(request.jobId()).isEqualTo(job);
+    assertThat(request.runAttempt()).isEqualTo(1);
+    // its own group: the message in flight for the job (this invocation's) does not hold it back
+    assertThat(again.get(0).attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID))
+        .isEqualTo(job + "-" + name);
     assertCleanEnd();
   }
 
@@ -447,6 +496,7 @@ class RunnerFunctionIT {
     env.put("AWS_SESSION_TOKEN", "role-session");
     env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001");
     env.put("LGR_GITHUB_CREDENTIAL_ARN", secretArn);
+    env.put("LGR_JOBS_QUEUE_URL", queueUrl);
     env.put("GITHUB_TOKEN", token);
     env.put("GH_TOKEN", token);
     RunnerFunction function =
