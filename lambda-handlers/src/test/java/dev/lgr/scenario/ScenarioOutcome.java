@@ -62,11 +62,22 @@ final class ScenarioOutcome {
     return run.plan().jobs().stream().filter(j -> j.has(fault) && runs(j.jobId()) == 1).count();
   }
 
-  /** Jobs with {@code fault} whose run came after the first reconciler cycle started. */
+  /**
+   * Jobs with {@code fault} whose run came after a reconciler cycle started (the one during the
+   * burst included).
+   */
   long recoveredOf(Fault fault) {
     return run.plan().jobs().stream()
-        .filter(j -> j.has(fault) && recoveredInCycle(j.jobId()) > 0)
+        .filter(j -> j.has(fault) && firstRun.containsKey(j.jobId()))
+        .filter(
+            j ->
+                run.cycles.stream().anyMatch(c -> !firstRun.get(j.jobId()).isBefore(c.startedAt())))
         .count();
+  }
+
+  /** Runners the reconciler removed, in all cycles. */
+  int runnersRemoved() {
+    return run.cycles.stream().mapToInt(c -> c.report().runnersRemoved()).sum();
   }
 
   /**

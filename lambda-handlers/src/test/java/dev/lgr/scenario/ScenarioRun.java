@@ -370,9 +370,15 @@ final class ScenarioRun implements AutoCloseable {
                 settings.stopMargin(),
                 settings.idleLimit(),
                 Map.of(
-                    "PATH", System.getenv("PATH"),
-                    "AWS_REGION", MotoServer.REGION.id(),
-                    "LGR_GITHUB_CREDENTIAL_ARN", credentialArn),
+                    "PATH",
+                    System.getenv("PATH"),
+                    "AWS_REGION",
+                    MotoServer.REGION.id(),
+                    "LGR_GITHUB_CREDENTIAL_ARN",
+                    credentialArn,
+                    // As the template sets it: a job whose runner took another job goes back.
+                    "LGR_JOBS_QUEUE_URL",
+                    queueUrl),
                 aws,
                 line -> {
                   log.add(line);

@@ -117,10 +117,10 @@ final class ScenarioTable {
     table.row(
         "runner crashes, then its removal refused (DELETE 502 ×8)",
         plan.count(Fault.RUNNER_LEFT),
-        outcome.leakedRunners()
-            + " runners left registered after the burst; "
-            + run.cycles.stream().mapToInt(c -> c.report().runnersRemoved()).sum()
-            + " removed by the reconciler");
+        outcome.runnersRemoved()
+            + " offline runners removed by the reconciler ("
+            + outcome.leakedRunners()
+            + " still registered when the burst ended)");
     table.row(
         "webhook secret rotated mid-burst",
         plan.count(ScenarioPlan.RotateSecret.class),
