@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What a finished run left, read from the records of the stand-ins: GitHub's hand-outs of jobs to
@@ -72,6 +74,21 @@ final class ScenarioOutcome {
         .filter(
             j ->
                 run.cycles.stream().anyMatch(c -> !firstRun.get(j.jobId()).isBefore(c.startedAt())))
+        .count();
+  }
+
+  /**
+   * Of the runners the reconciler removed, those of jobs whose runner was left registered on
+   * purpose; the others were offline for another reason when a cycle looked (typically just
+   * registered and not yet connected, for a job the moved clock makes old).
+   */
+  long removedOnPurpose() {
+    Pattern removed = Pattern.compile("^removed runner lgr-([0-9]+)-");
+    return run.cycles.stream()
+        .flatMap(c -> c.report().actions().stream())
+        .map(removed::matcher)
+        .filter(Matcher::find)
+        .filter(m -> run.plan().job(Long.parseLong(m.group(1))).has(Fault.RUNNER_LEFT))
         .count();
   }
 

@@ -186,6 +186,10 @@ final class ScenarioRun implements AutoCloseable {
     reconcileEnv.put(ReconcileSettings.PLACEHOLDER, "false");
     reconcileEnv.put(ReconcileSettings.GRACE, "60");
     reconcileEnv.put(ReconcileSettings.AGE_LIMIT, "300");
+    // The stand-in's x-ratelimit-remaining only counts down (it never enforces the limit nor
+    // resets hourly): a long run would make the reconciler keep its reserve for the runners and
+    // do nothing. Real GitHub would have rate-limited a run this large (a PAT has 5,000 an hour).
+    reconcileEnv.put(ReconcileSettings.RATE_LIMIT_RESERVE, "0");
   }
 
   GitHubStandIn github() {

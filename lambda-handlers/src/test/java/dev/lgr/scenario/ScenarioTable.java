@@ -118,7 +118,9 @@ final class ScenarioTable {
         "runner crashes, then its removal refused (DELETE 502 ×8)",
         plan.count(Fault.RUNNER_LEFT),
         outcome.runnersRemoved()
-            + " offline runners removed by the reconciler ("
+            + " offline runners removed by the reconciler, "
+            + outcome.removedOnPurpose()
+            + " of them these ("
             + outcome.leakedRunners()
             + " still registered when the burst ended)");
     table.row(
@@ -150,7 +152,8 @@ final class ScenarioTable {
               r.jobsEnqueued(),
               r.runnersRemoved(),
               r.githubCalls(),
-              r.errors().isEmpty() ? "" : ", errors: " + r.errors()));
+              (r.budgetExhausted() ? ", stopped at its request budget" : "")
+                  + (r.errors().isEmpty() ? "" : ", errors: " + r.errors())));
     }
     table.row(
         "jobs first run after a cycle after the burst",
