@@ -3,10 +3,14 @@ package dev.lgr.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lgr.deploy.LgrConfig;
+import dev.lgr.deploy.ReconcileService;
+import dev.lgr.deploy.aws.AwsStepException;
+import dev.lgr.deploy.stack.StackDeployer;
 import dev.lgr.github.GitHubClient;
 import dev.lgr.github.GitHubException;
 import dev.lgr.github.RunnerPruner;
 import dev.lgr.github.RunnerScope;
+import dev.lgr.reconcile.ReconcileReport;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +26,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** {@code lgr prune-runners}: removes the offline runners lgr left behind. */
 @Command(
@@ -36,6 +43,12 @@ import picocli.CommandLine.Option;
       "",
       "A runner's age is its job's (GitHub does not say when a runner was registered); a runner"
           + " whose job is not found is kept.",
+      "",
+      "--reconcile makes the reconcile function's run instead, with your credentials and the"
+          + " deployed stack's settings: jobs queued past the grace period that no runner serves go"
+          + " on the jobs queue, an organization hook's failed deliveries are redelivered (once),"
+          + " leaked runners older than the stack's limit are removed, and a missing placeholder"
+          + " is restored. It does not ask; exit 1 when a part of it failed.",
     },
     footer = {
       "",
@@ -43,6 +56,7 @@ import picocli.CommandLine.Option;
       "  lgr prune-runners --dry-run                 # the repositories of ./lgr.yaml",
       "  lgr prune-runners --repo octo/app --older-than 2h --yes",
       "  lgr prune-runners --org octo --repo octo/app --output json --yes",
+      "  lgr prune-runners --reconcile --stack lgr --output json",
     })
 public final class PruneRunners implements Callable<Integer> {
   private static final Pattern DURATION = Pattern.compile("(\\d+)([smhd])");
@@ -78,6 +92,19 @@ public final class PruneRunners implements Callable<Integer> {
   boolean dryRun;
 
   @Option(
+      names = "--reconcile",
+      description =
+          "Run the reconciler once against the deployed stack (its repositories, queue and"
+              + " settings) instead.")
+  boolean reconcile;
+
+  @Option(
+      names = "--stack",
+      paramLabel = "NAME",
+      description = "With --reconcile: the main stack (default: lgr.yaml's stack, else lgr).")
+  String stack;
+
+  @Option(
       names = {"-y", "--yes"},
       description = "Do not ask (needed without a terminal).")
   boolean yes;
@@ -93,6 +120,8 @@ public final class PruneRunners implements Callable<Integer> {
 
   @Mixin GitHubOptions github;
 
+  @Mixin AwsOptions aws;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -100,6 +129,12 @@ public final class PruneRunners implements Callable<Integer> {
     Map<String, String> env = System.getenv();
     if (!output.equals("text") && !output.equals("json")) {
       throw new LgrException(ExitCode.USAGE, "--output takes text or json, not '" + output + "'");
+    }
+    if (reconcile) {
+      return reconcile(out, env);
+    }
+    if (stack != null) {
+      throw new LgrException(ExitCode.USAGE, "--stack goes with --reconcile");
     }
     Duration limit = duration(olderThan);
     LgrConfig file = settingsFile.read(null);
@@ -152,6 +187,73 @@ public final class PruneRunners implements Callable<Integer> {
       throw new LgrException(ExitCode.REMOTE_FAILURE, "GitHub: " + e.getMessage(), e);
     }
   }
+
+  private int reconcile(PrintWriter out, Map<String, String> env) throws Exception {
+    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    for (String option :
+        List.of("--repo", "--org", "--older-than", "--include-foreign", "--dry-run")) {
+      if (parsed.hasMatchedOption(option)) {
+        throw new LgrException(
+            ExitCode.USAGE,
+            option + " does not go with --reconcile, which takes its settings from the stack");
+      }
+    }
+    LgrConfig file = settingsFile.read(aws);
+    String stackName = ConfigOptions.stackName(stack, file);
+    String token = github.token(env);
+    GitHubClient client = new GitHubClient(github.api(file, env), () -> token, () -> 120_000, 1000);
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("Reconciling stack " + stackName + " …");
+    err.flush();
+    ReconcileReport report;
+    try (CloudFormationClient cloudFormation = aws.client(CloudFormationClient.builder());
+        SqsClient sqs = aws.client(SqsClient.builder())) {
+      StackDeployer stacks =
+          new StackDeployer(cloudFormation, QUIET, Duration.ofSeconds(1), Duration.ZERO);
+      report = new ReconcileService(stacks, sqs, client, Clock.systemUTC()).reconcile(stackName);
+    } catch (ReconcileService.NotDeployed e) {
+      throw new LgrException(ExitCode.WRONG_STATE, e.getMessage(), e);
+    } catch (IllegalStateException e) {
+      throw new LgrException(ExitCode.WRONG_STATE, "the stack's settings: " + e.getMessage(), e);
+    } catch (AwsStepException | SdkException e) {
+      throw new LgrException(ExitCode.REMOTE_FAILURE, "AWS: " + e.getMessage(), e);
+    }
+    if (output.equals("json")) {
+      Map<String, Object> document = new LinkedHashMap<>();
+      document.put("stack", stackName);
+      document.putAll(report.fields());
+      out.println(
+          new ObjectMapper()
+              .enable(SerializationFeature.INDENT_OUTPUT)
+              .writeValueAsString(document));
+    } else {
+      report.actions().forEach(out::println);
+      report.errors().forEach(e -> out.println("failed: " + e));
+      out.printf(
+          Locale.ROOT,
+          "%d queued jobs seen, %d enqueued, %d deliveries redelivered, %d runners removed,"
+              + " placeholder %s; %d GitHub requests (%d not modified)%s%n",
+          report.queuedJobsSeen(),
+          report.jobsEnqueued(),
+          report.deliveriesRedelivered(),
+          report.runnersRemoved(),
+          report.placeholderRestored() ? "restored" : "in place",
+          report.githubCalls(),
+          report.notModified(),
+          report.budgetExhausted() ? "; stopped at the request budget" : "");
+    }
+    out.flush();
+    return report.errors().isEmpty() ? ExitCode.OK : ExitCode.REMOTE_FAILURE;
+  }
+
+  private static final StackDeployer.Listener QUIET =
+      new StackDeployer.Listener() {
+        @Override
+        public void progress(String message) {}
+
+        @Override
+        public void event(software.amazon.awssdk.services.cloudformation.model.StackEvent event) {}
+      };
 
   private void confirm(int count) {
     if (yes) {

@@ -145,6 +145,44 @@ class DeployIT {
   }
 
   @Test
+  void pruneRunnersReconcile_runsTheReconcilerWithTheStacksQueueAndSettings() throws Exception {
+    String stack = MotoServer.unique("lgr");
+    Run deployed =
+        lgr(TOKEN, "deploy", "--repo", REPO, "--stack", stack, "--image", IMAGE, "--yes");
+    assertThat(deployed.exit()).as(deployed.err()).isZero();
+    List<String> labels = List.of("self-hosted", "lambda");
+    github.putJob(REPO, 777_001, 888_001, labels); // its webhook was lost 10 minutes ago
+    github.backdateJob(777_001, java.time.Duration.ofMinutes(10));
+    github.putJob(REPO, 777_002, 888_002, labels); // done an hour ago; its runner leaked
+    github.backdateJob(777_002, java.time.Duration.ofHours(1));
+    github.setJobStatus(777_002, "completed", "success");
+    github.addRunner(REPO, "lgr-777002-abcdef", labels);
+
+    Run run = lgr(TOKEN, "prune-runners", "--reconcile", "--stack", stack, "--output", "json");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    com.fasterxml.jackson.databind.JsonNode report =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.out());
+    assertThat(report.path("stack").asText()).isEqualTo(stack);
+    assertThat(report.path("jobs_enqueued").asInt()).isEqualTo(1);
+    assertThat(report.path("runners_removed").asInt()).isEqualTo(1);
+    assertThat(report.path("errors")).isEmpty();
+    assertThat(github.runner("lgr-777002-abcdef")).isEmpty();
+    // (moto's event source mapping takes the message off the queue at once, so the report says it)
+    assertThat(report.path("actions").toString()).contains("enqueued octo/app job 777001");
+    assertThat(run.out() + run.err()).doesNotContain(TOKEN);
+
+    Run misused = lgr(TOKEN, "prune-runners", "--reconcile", "--repo", REPO);
+    assertThat(misused.exit()).isEqualTo(2);
+    assertThat(misused.err()).contains("--repo does not go with --reconcile");
+    Run absent = lgr(TOKEN, "prune-runners", "--reconcile", "--stack", stack + "-absent");
+    assertThat(absent.exit()).isEqualTo(3);
+    assertThat(absent.err()).contains("does not exist: run lgr deploy");
+    github.setJobStatus(777_001, "completed", "cancelled");
+    assertThat(github.violations()).isEmpty();
+  }
+
+  @Test
   void deploy_withoutTerminalOrYes_exits3_andLeavesNoStack() throws Exception {
     String stack = MotoServer.unique("lgr");
 

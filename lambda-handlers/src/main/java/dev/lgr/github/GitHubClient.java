@@ -394,7 +394,8 @@ public final class GitHubClient {
     }
   }
 
-  private static Runner runner(Map<String, Object> runner) {
+  /** A runner from its JSON object in one of GitHub's answers. */
+  public static Runner runner(Map<String, Object> runner) {
     List<String> labels = new ArrayList<>();
     for (Object label : asList(runner.get("labels"))) {
       Object name = label instanceof Map<?, ?> map ? map.get("name") : label;

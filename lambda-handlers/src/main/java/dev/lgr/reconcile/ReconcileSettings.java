@@ -18,7 +18,8 @@ import java.util.Map;
  * @param gracePeriod how long a job may stay queued before the reconciler starts a runner for it
  * @param runnerAgeLimit offline {@code lgr-} runners older than this are removed
  * @param redeliveryWindow how far back failed deliveries are redelivered
- * @param apiBudget at most this many GitHub requests per run
+ * @param apiBudget at most this many GitHub requests per run that count against the rate limit (a
+ *     304 Not Modified answer does not)
  * @param rateLimitReserve stop when GitHub says fewer requests than this are left this hour (they
  *     are kept for the runners)
  */

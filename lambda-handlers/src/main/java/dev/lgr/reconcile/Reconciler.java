@@ -124,9 +124,14 @@ public final class Reconciler {
     placeholder(scope, runners, pass);
   }
 
+  /** Every runner of the scope (all pages, asked for conditionally). */
   private List<Runner> runners(RunnerScope scope, Pass pass) {
-    pass.spend();
-    return github.runners(scope);
+    List<Runner> runners = new ArrayList<>();
+    for (Map<String, Object> runner :
+        list(scope.path() + "/actions/runners?per_page=" + PER_PAGE, "runners", pass)) {
+      runners.add(GitHubClient.runner(runner));
+    }
+    return runners;
   }
 
   // ---- lost jobs ------------------------------------------------------------------------------
@@ -454,7 +459,9 @@ public final class Reconciler {
 
     /** Stops the run unless {@code requests} more fit in the budget and the rate limit. */
     void spend(long requests) {
-      long used = github.requestsSent() - callsBefore;
+      // 304 answers are free of GitHub's rate limit, and so of the budget.
+      long used =
+          github.requestsSent() - callsBefore - (github.notModifiedAnswers() - notModifiedBefore);
       long remaining = github.rateLimitRemaining();
       if (used + requests > settings.apiBudget()
           || (remaining >= 0 && remaining - requests < settings.rateLimitReserve())) {

@@ -667,6 +667,21 @@ public final class GitHubStandIn implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes a job (and its run, if younger) as old as if it had been queued {@code age} ago: what a
+   * reconciler's grace period or a runner's age is measured by.
+   */
+  public void backdateJob(long jobId, Duration age) {
+    synchronized (lock) {
+      JobState job = knownJob(jobId);
+      job.createdAt = Instant.now().minus(age);
+      RunState run = runs.get(job.runId);
+      if (run != null && run.createdAt.isAfter(job.createdAt)) {
+        run.createdAt = job.createdAt;
+      }
+    }
+  }
+
   /** The status code the next redeliveries are recorded with (200 unless told). */
   public GitHubStandIn redeliveryStatus(int statusCode) {
     synchronized (lock) {
@@ -2138,7 +2153,7 @@ public final class GitHubStandIn implements AutoCloseable {
     final int runAttempt;
     final String name;
     final List<String> labels;
-    final Instant createdAt = Instant.now();
+    Instant createdAt = Instant.now();
     String status = "queued";
     String conclusion;
     Instant startedAt;
@@ -2167,7 +2182,7 @@ public final class GitHubStandIn implements AutoCloseable {
     final long id;
     final String repoKey;
     final int number;
-    final Instant createdAt;
+    Instant createdAt;
     int attempt = 1;
 
     RunState(long id, String repoKey, int number, Instant createdAt) {

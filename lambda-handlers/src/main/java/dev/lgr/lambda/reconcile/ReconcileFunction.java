@@ -70,7 +70,14 @@ public final class ReconcileFunction implements RequestStreamHandler {
     URI api = GitHubClient.DEFAULT_API;
     String apiUrl = env.get("GITHUB_API_URL");
     if (apiUrl != null && !apiUrl.isBlank()) {
-      api = URI.create(apiUrl.trim());
+      try {
+        api = URI.create(apiUrl.trim());
+        if (!"https".equals(api.getScheme()) && !"http".equals(api.getScheme())) {
+          problems.add("GITHUB_API_URL must be an http(s) URL: " + apiUrl);
+        }
+      } catch (IllegalArgumentException e) {
+        problems.add("GITHUB_API_URL is not a URL: " + apiUrl);
+      }
     }
     if (!problems.isEmpty()) {
       throw new IllegalStateException(String.join("; ", problems));
