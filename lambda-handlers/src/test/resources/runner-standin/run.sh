@@ -1,7 +1,7 @@
 #!/bin/bash
 # Stand-in for the GitHub runner's run.sh (tests only): same place in the layout, same arguments.
 # Behaviour comes from the file `behaviour` beside it: "job SECONDS", "hang", "hang-ignoring-term",
-# "crash". If `report-to` names a file, the arguments and environment are written there.
+# "crash", "crash-on-start". If `report-to` names a file, the arguments and environment are written there.
 DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [ "$1" != "--jitconfig" ] || [ -z "$2" ]; then
   echo "usage: run.sh --jitconfig CONFIG" >&2

@@ -185,7 +185,8 @@ public final class Serve implements java.util.concurrent.Callable<Integer> {
           ExitCode.USAGE,
           "no webhook secret: pass --webhook-secret-file FILE or set LGR_WEBHOOK_SECRET");
     }
-    return new CachedSecret(Duration.ofDays(365_000), System::nanoTime) {
+    // The value cannot change: never read again (a longer interval would overflow in nanoseconds).
+    return new CachedSecret(Duration.ofDays(365), System::nanoTime) {
       @Override
       protected String load() {
         return value.strip();

@@ -61,22 +61,28 @@ class ServeIT {
             .queueUrl();
     secretFile = home.resolve("webhook-secret");
     Files.writeString(secretFile, "first-secret\n");
-    ProcessBuilder builder =
-        new ProcessBuilder(
-            javaBin(),
-            "-jar",
-            System.getProperty("lgr.jar", "target/lgr.jar"),
-            "serve",
-            "--port",
-            "0",
-            "--labels",
-            "self-hosted,K8S",
-            "--repo",
-            REPO,
-            "--jobs-queue-url",
-            queueUrl,
-            "--webhook-secret-file",
-            secretFile.toString());
+    startServe(List.of("--webhook-secret-file", secretFile.toString()), Map.of());
+  }
+
+  /** Starts {@code lgr serve} on a free port with these secret options and environment values. */
+  private void startServe(List<String> secretArgs, Map<String, String> extraEnv) throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                javaBin(),
+                "-jar",
+                System.getProperty("lgr.jar", "target/lgr.jar"),
+                "serve",
+                "--port",
+                "0",
+                "--labels",
+                "self-hosted,K8S",
+                "--repo",
+                REPO,
+                "--jobs-queue-url",
+                queueUrl));
+    command.addAll(secretArgs);
+    ProcessBuilder builder = new ProcessBuilder(command);
     Map<String, String> env = builder.environment();
     env.keySet().removeIf(name -> name.startsWith("AWS_") || name.startsWith("LGR_"));
     env.put("HOME", home.toString());
@@ -84,13 +90,17 @@ class ServeIT {
     env.put("AWS_REGION", MotoServer.REGION.id());
     env.put("AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY);
     env.put("AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_KEY);
+    env.putAll(extraEnv);
+    stderr.clear();
+    stderrSeen.clear();
     serve = builder.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Process started = serve;
     reader =
         new Thread(
             () -> {
               try (BufferedReader in =
                   new BufferedReader(
-                      new InputStreamReader(serve.getErrorStream(), StandardCharsets.UTF_8))) {
+                      new InputStreamReader(started.getErrorStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = in.readLine()) != null; ) {
                   stderr.add(line);
                 }
@@ -154,6 +164,18 @@ class ServeIT {
         .isEqualTo(202);
     assertThat(receiveAll()).hasSize(1);
     assertThat(post(ping, "first-secret", "application/json", "p-3").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void serve_secretFromTheEnvironment_verifiesDeliveries() throws Exception {
+    serve.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    startServe(List.of(), Map.of("LGR_WEBHOOK_SECRET", "env-secret"));
+
+    assertThat(post(queuedExample(), "env-secret", "application/json", "d-1").statusCode())
+        .isEqualTo(202);
+    assertThat(post(queuedExample(), "first-secret", "application/json", "d-2").statusCode())
+        .isEqualTo(401);
+    assertThat(receiveAll()).hasSize(1);
   }
 
   @Test

@@ -106,6 +106,7 @@ public final class GitHubStandIn implements AutoCloseable {
   private final List<String> warnings = new ArrayList<>();
   private final List<String> responseMismatches = new ArrayList<>();
   private final List<String> issuedSecrets = new ArrayList<>();
+  private final List<Assignment> assignments = new ArrayList<>();
   private long nextRunnerId = 23;
   private long nextLabelId = 5;
   private long nextHookId = 12345678;
@@ -444,6 +445,7 @@ public final class GitHubStandIn implements AutoCloseable {
       job.runnerId = runner.id;
       job.runnerName = runner.name;
       job.runnerGroupId = runner.groupId;
+      assignments.add(new Assignment(job.id, runner.name, Instant.now()));
       runner.status = "online";
       runner.busy = true;
       if (runner.version == null) {
@@ -469,6 +471,31 @@ public final class GitHubStandIn implements AutoCloseable {
           .filter(j -> j.repoKey.equals(state.key()))
           .map(j -> j.snapshot(state.name))
           .toList();
+    }
+  }
+
+  // ---- job history (the scenario run) --------------------------------------------------------
+
+  /** One hand-out of a job to a runner ({@link #assignJob}), as GitHub's job history would show. */
+  public record Assignment(long jobId, String runnerName, Instant at) {}
+
+  /** Every job hand-out so far, in order: which runner took which job. */
+  public List<Assignment> assignments() {
+    synchronized (lock) {
+      return List.copyOf(assignments);
+    }
+  }
+
+  /**
+   * Deletes a workflow run and its jobs, as a user deleting the run does: its jobs answer 404 from
+   * then on.
+   */
+  public void deleteRun(long runId) {
+    synchronized (lock) {
+      if (runs.remove(runId) == null) {
+        throw new IllegalArgumentException("no run " + runId);
+      }
+      jobs.values().removeIf(job -> job.runId == runId);
     }
   }
 
