@@ -211,6 +211,7 @@ class LgrTest {
     try (dev.lgr.testing.GitHubStandIn github =
         dev.lgr.testing.GitHubStandIn.start().repo("octo/app").token("t-prune")) {
       github.putJob("octo/app", 77, 7, java.util.List.of("self-hosted", "lambda"));
+      github.setJobStatus(77, "completed", "success"); // its runner leaked
       github.addRunner("octo/app", "lgr-77-abc123", java.util.List.of("self-hosted", "lambda"));
       github.addRunner(
           "octo/app", "DEFAULT-LAMBDA-DO-NOT-REMOVE", java.util.List.of("self-hosted", "lambda"));

@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
  *
  * <p>GitHub does not say when a runner was registered, so a runner's age is its job's: lgr names
  * runners {@code lgr-<job id>-<random>} and registers them just after the job was queued. A runner
- * whose job cannot be found has no known age and is kept (a runner that was registered a moment ago
- * is offline too, until it connects).
+ * whose job cannot be found has no known age and is kept, and so is one whose job is still queued:
+ * a runner registered a moment ago is offline too until it connects, and a job can wait behind the
+ * concurrency limit longer than the age limit.
  */
 public final class RunnerPruner {
   /** The placeholder runner's name; never removed. */
@@ -89,9 +90,14 @@ public final class RunnerPruner {
           ? new Decision(scope, runner, null, true, "offline, not lgr's (--include-foreign)")
           : new Decision(scope, runner, null, false, "not made by lgr");
     }
-    Duration age = age(Long.parseLong(lgr.group(1)), scope, repositories, now);
-    if (age == null) {
+    WorkflowJob job = job(Long.parseLong(lgr.group(1)), scope, repositories);
+    if (job == null || job.createdAt() == null) {
       return new Decision(scope, runner, null, false, "age unknown: its job was not found");
+    }
+    Duration age = Duration.between(job.createdAt(), now);
+    if (job.queued()) {
+      // Registered for a job still waiting (e.g. behind the concurrency limit): it may be starting.
+      return new Decision(scope, runner, age, false, "its job is still queued: it may be starting");
     }
     if (age.compareTo(olderThan) < 0) {
       return new Decision(
@@ -107,19 +113,17 @@ public final class RunnerPruner {
    */
   public Duration age(RunnerScope scope, Runner runner, List<String> repositories) {
     Matcher lgr = LGR_NAME.matcher(runner.name());
-    return lgr.matches()
-        ? age(Long.parseLong(lgr.group(1)), scope, repositories, clock.instant())
-        : null;
+    WorkflowJob job = lgr.matches() ? job(Long.parseLong(lgr.group(1)), scope, repositories) : null;
+    return job == null || job.createdAt() == null
+        ? null
+        : Duration.between(job.createdAt(), clock.instant());
   }
 
-  private Duration age(long jobId, RunnerScope scope, List<String> repositories, Instant now) {
+  private WorkflowJob job(long jobId, RunnerScope scope, List<String> repositories) {
     List<String> places = scope.repository() != null ? List.of(scope.repository()) : repositories;
     for (String repository : places) {
       try {
-        WorkflowJob job = github.job(repository, jobId);
-        if (job.createdAt() != null) {
-          return Duration.between(job.createdAt(), now);
-        }
+        return github.job(repository, jobId);
       } catch (GitHubException e) {
         if (e.status() != 404) {
           throw e;

@@ -31,6 +31,7 @@ class RunnerPrunerTest {
   private void runners() {
     standIn.addRunner(REPO, RunnerPruner.PLACEHOLDER, LABELS);
     standIn.putJob(REPO, 101, 1, LABELS);
+    standIn.setJobStatus(101, "completed", "failure");
     standIn.addRunner(REPO, "lgr-101-a1b2c3", LABELS); // offline, lgr's: the one to prune
     standIn.putJob(REPO, 102, 2, LABELS);
     standIn.addRunner(REPO, "lgr-102-d4e5f6", LABELS);
@@ -92,6 +93,7 @@ class RunnerPrunerTest {
     runners();
     for (int i = 0; i < 120; i++) {
       standIn.putJob(REPO, 5000 + i, 9000 + i, LABELS);
+      standIn.setJobStatus(5000 + i, "completed", "cancelled");
       standIn.addRunner(REPO, String.format("lgr-%d-%06x", 5000 + i, i), LABELS);
     }
     RunnerPruner pruner =
@@ -115,6 +117,7 @@ class RunnerPrunerTest {
   @Test
   void organizationRunners_getTheirAgeFromTheServedRepositories() {
     standIn.putJob(REPO, 201, 21, LABELS);
+    standIn.setJobStatus(201, "completed", "success");
     standIn.addRunner("octo", "lgr-201-aaaaaa", LABELS);
     RunnerPruner pruner =
         new RunnerPruner(client, Clock.offset(Clock.systemUTC(), Duration.ofHours(1)));
@@ -123,5 +126,22 @@ class RunnerPrunerTest {
         pruner.plan(RunnerScope.organization("octo"), List.of(REPO), Duration.ofMinutes(30), false);
 
     assertThat(plan).singleElement().satisfies(d -> assertThat(d.remove()).isTrue());
+  }
+
+  @Test
+  void aRunnerWhoseJobIsStillQueued_stays_evenWhenOld_becauseItMayBeStarting() {
+    standIn.putJob(REPO, 301, 31, LABELS); // waited an hour, e.g. behind the concurrency limit
+    standIn.addRunner(REPO, "lgr-301-bbbbbb", LABELS); // registered for it, not yet connected
+
+    Map<String, RunnerPruner.Decision> plan =
+        plan(Duration.ofHours(1), Duration.ofMinutes(30), false);
+
+    assertThat(plan.get("lgr-301-bbbbbb").remove()).isFalse();
+    assertThat(plan.get("lgr-301-bbbbbb").reason()).contains("still queued");
+
+    standIn.setJobStatus(301, "completed", "cancelled"); // once it is over, the runner is a leak
+    assertThat(
+            plan(Duration.ofHours(1), Duration.ofMinutes(30), false).get("lgr-301-bbbbbb").remove())
+        .isTrue();
   }
 }
