@@ -165,7 +165,7 @@ public final class Status implements Callable<Integer> {
               return;
             }
             out.printf(
-                "Function %-7s %s, %s %s, %s MB, %s s, /tmp %s MB, reserved concurrency %s%n",
+                "Function %-9s %s, %s %s, %s MB, %s s, /tmp %s MB, reserved concurrency %s%n",
                 name,
                 f.get("state"),
                 f.get("package_type"),

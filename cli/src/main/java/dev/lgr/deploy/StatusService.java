@@ -133,6 +133,8 @@ public final class StatusService {
         async(() -> function(outputs.get("RunnerFunctionName")));
     CompletableFuture<Map<String, Object>> webhookFunction =
         async(() -> function(outputs.get("WebhookFunctionName")));
+    CompletableFuture<Map<String, Object>> reconcileFunction =
+        async(() -> function(outputs.get("ReconcileFunctionName")));
     CompletableFuture<List<FunctionLogs.Line>> errors =
         async(() -> errors(stackName, Instant.now().minus(ERRORS_SHOWN)));
     List<CompletableFuture<Map<String, Object>>> runners = new ArrayList<>();
@@ -147,6 +149,7 @@ public final class StatusService {
     Map<String, Map<String, Object>> functions = new LinkedHashMap<>();
     functions.put("runner", runnerFunction.join());
     functions.put("webhook", webhookFunction.join());
+    functions.put("reconcile", reconcileFunction.join());
     doc.put("functions", functions);
     functions.forEach(
         (name, f) -> {

@@ -128,6 +128,12 @@ class StatusIT {
         .as("the template reserves none unless asked")
         .isTrue();
     assertThat(doc.at("/functions/webhook/runtime").asText()).isEqualTo("java21");
+    assertThat(doc.at("/functions/reconcile/name").asText())
+        .isEqualTo(outputs.path("ReconcileFunctionName").asText());
+    assertThat(doc.at("/functions/reconcile/found").asBoolean()).isTrue();
+    assertThat(doc.at("/functions/reconcile/reserved_concurrency").asInt())
+        .as("one reconciler at a time")
+        .isEqualTo(1);
     assertThat(doc.path("errors")).isEmpty();
 
     LgrProcess.Run text = lgr.run("status", "--stack", stack);
@@ -135,7 +141,8 @@ class StatusIT {
     assertThat(text.out())
         .contains("Verdict: ok")
         .contains("Runner image: " + digest + ", runner 2.330.0")
-        .contains("Function runner  Active")
+        .contains("Function runner    Active")
+        .contains("Function reconcile Active")
         .contains("Runner function errors (last 24 h): none")
         .doesNotContain("\u001b[");
   }
