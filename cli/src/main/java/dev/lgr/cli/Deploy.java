@@ -92,47 +92,10 @@ public final class Deploy implements Callable<Integer> {
   String stack;
 
   @Option(
-      names = "--labels",
-      paramLabel = "A,B",
-      split = ",",
-      description = "The runners' labels (default: self-hosted,lambda).")
-  List<String> labels;
-
-  @Option(
-      names = "--memory",
-      paramLabel = "MB",
-      description = "The runner function's memory, 512-10240 (default: 2048).")
-  Integer memory;
-
-  @Option(
-      names = "--timeout",
-      paramLabel = "SECONDS",
-      description = "The runner function's timeout, 360-900 (default: 900).")
-  Integer timeout;
-
-  @Option(
-      names = "--ephemeral-storage",
-      paramLabel = "MB",
-      description = "The runner function's /tmp, 512-10240 (default: 10240).")
-  Integer ephemeralStorage;
-
-  @Option(
-      names = "--arch",
-      paramLabel = "x86_64|arm64",
-      description = "The runner's architecture (default: x86_64).")
-  String architecture;
-
-  @Option(
       names = "--concurrency",
       paramLabel = "N",
       description = "The most runners at once, a cost ceiling (default: 10).")
   Integer concurrency;
-
-  @Option(
-      names = "--log-retention",
-      paramLabel = "DAYS",
-      description = "How long the functions' logs are kept (default: 14).")
-  Integer logRetention;
 
   @Option(
       names = "--runner-version",
@@ -165,6 +128,8 @@ public final class Deploy implements Callable<Integer> {
       names = {"-y", "--yes"},
       description = "Apply the main stack's changes without asking (needed without a terminal).")
   boolean yes;
+
+  @Mixin RunnerOptions runnerOptions;
 
   @Mixin ConfigOptions settingsFile;
 
@@ -270,19 +235,25 @@ public final class Deploy implements Callable<Integer> {
         ConfigOptions.stackName(stack, file),
         repos,
         first(organization, file.organization(), null),
-        labels != null
-            ? labels.stream().map(String::trim).toList()
+        runnerOptions.labels != null
+            ? runnerOptions.labels.stream().map(String::trim).toList()
             : file.labels() != null ? file.labels() : List.of("self-hosted", "lambda"),
-        first(memory, runner.memory(), DeploySettings.DEFAULT_MEMORY_MB),
-        first(timeout, runner.timeout(), DeploySettings.DEFAULT_TIMEOUT_SECONDS),
+        first(runnerOptions.memory, runner.memory(), DeploySettings.DEFAULT_MEMORY_MB),
+        first(runnerOptions.timeout, runner.timeout(), DeploySettings.DEFAULT_TIMEOUT_SECONDS),
         first(
-            ephemeralStorage,
+            runnerOptions.ephemeralStorage,
             runner.ephemeralStorage(),
             DeploySettings.DEFAULT_EPHEMERAL_STORAGE_MB),
         normaliseArch(
-            first(architecture, runner.architecture(), DeploySettings.DEFAULT_ARCHITECTURE)),
+            first(
+                runnerOptions.architecture,
+                runner.architecture(),
+                DeploySettings.DEFAULT_ARCHITECTURE)),
         first(concurrency, runner.concurrency(), DeploySettings.DEFAULT_CONCURRENCY),
-        first(logRetention, file.logRetentionDays(), DeploySettings.DEFAULT_LOG_RETENTION_DAYS),
+        first(
+            runnerOptions.logRetention,
+            file.logRetentionDays(),
+            DeploySettings.DEFAULT_LOG_RETENTION_DAYS),
         first(runnerVersion, runner.version(), null),
         first(baseImage, runner.baseImage(), null),
         first(image, runner.image(), null),

@@ -111,43 +111,6 @@ public final class Init implements Callable<Integer> {
   String credential;
 
   @Option(
-      names = "--labels",
-      paramLabel = "A,B",
-      split = ",",
-      description = "The runners' labels (default: self-hosted,lambda).")
-  List<String> labels;
-
-  @Option(
-      names = "--memory",
-      paramLabel = "MB",
-      description = "The runner function's memory, 512-10240 (default: 2048).")
-  Integer memory;
-
-  @Option(
-      names = "--timeout",
-      paramLabel = "SECONDS",
-      description = "The runner function's timeout, 360-900 (default: 900).")
-  Integer timeout;
-
-  @Option(
-      names = "--ephemeral-storage",
-      paramLabel = "MB",
-      description = "The runner function's /tmp, 512-10240 (default: 10240).")
-  Integer ephemeralStorage;
-
-  @Option(
-      names = "--arch",
-      paramLabel = "x86_64|arm64",
-      description = "The runner's architecture (default: x86_64).")
-  String architecture;
-
-  @Option(
-      names = "--log-retention",
-      paramLabel = "DAYS",
-      description = "How long the functions' logs are kept, in days (default: 14).")
-  Integer logRetention;
-
-  @Option(
       names = "--stack",
       paramLabel = "NAME",
       description = "The main stack's name (default: lgr.yaml's stack, else lgr).")
@@ -157,6 +120,8 @@ public final class Init implements Callable<Integer> {
       names = {"-y", "--yes"},
       description = "Ask nothing: take the flags, the current lgr.yaml and the defaults.")
   boolean yes;
+
+  @Mixin RunnerOptions runnerOptions;
 
   @Mixin ConfigOptions settingsFile;
 
@@ -437,21 +402,21 @@ public final class Init implements Callable<Integer> {
                   return list;
                 },
                 List.of()),
-            labels == null ? null : String.join(",", labels),
+            runnerOptions.labels == null ? null : String.join(",", runnerOptions.labels),
             first(old.labels(), DEFAULT_LABELS),
             true);
     int memoryMb =
         answer(
             asker,
             number("--memory", "Runner memory in MB", DeploySettings.MEMORY),
-            text(memory),
+            text(runnerOptions.memory),
             first(oldRunner.memory(), DeploySettings.DEFAULT_MEMORY_MB),
             true);
     int timeoutSeconds =
         answer(
             asker,
             number("--timeout", "Runner timeout in seconds", DeploySettings.TIMEOUT),
-            text(timeout),
+            text(runnerOptions.timeout),
             first(oldRunner.timeout(), DeploySettings.DEFAULT_TIMEOUT_SECONDS),
             true);
     int storageMb =
@@ -459,7 +424,7 @@ public final class Init implements Callable<Integer> {
             asker,
             number(
                 "--ephemeral-storage", "Runner /tmp size in MB", DeploySettings.EPHEMERAL_STORAGE),
-            text(ephemeralStorage),
+            text(runnerOptions.ephemeralStorage),
             first(oldRunner.ephemeralStorage(), DeploySettings.DEFAULT_EPHEMERAL_STORAGE_MB),
             true);
     String arch =
@@ -474,7 +439,7 @@ public final class Init implements Callable<Integer> {
                   return normalised;
                 },
                 DeploySettings.ARCHITECTURES),
-            architecture,
+            runnerOptions.architecture,
             first(oldRunner.architecture(), DeploySettings.DEFAULT_ARCHITECTURE),
             true);
     int retention =
@@ -489,7 +454,7 @@ public final class Init implements Callable<Integer> {
                   return days;
                 },
                 DeploySettings.LOG_RETENTION_DAYS.stream().map(String::valueOf).toList()),
-            text(logRetention),
+            text(runnerOptions.logRetention),
             first(old.logRetentionDays(), DeploySettings.DEFAULT_LOG_RETENTION_DAYS),
             true);
 
