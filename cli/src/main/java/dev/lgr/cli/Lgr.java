@@ -87,6 +87,9 @@ public final class Lgr implements Runnable {
         }
       }
       code = lgr.exitCode();
+    } else if (remoteFailure(e) != null) {
+      err.println("Error: " + remoteFailure(e));
+      code = ExitCode.REMOTE_FAILURE;
     } else {
       err.println("Error: unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage());
       err.println("This is a bug in lgr; please report it with the output of --verbose.");
@@ -99,6 +102,43 @@ public final class Lgr implements Runnable {
     }
     err.flush();
     return code;
+  }
+
+  /**
+   * What to tell the user when AWS or GitHub failed in a way no command turned into an {@link
+   * LgrException} (no credentials, an endpoint out of reach, a refused call), or null when the
+   * failure is not one of those. Walks the causes, since parallel work wraps them.
+   */
+  static String remoteFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof software.amazon.awssdk.awscore.exception.AwsServiceException aws) {
+        return "AWS refused a call: "
+            + (aws.awsErrorDetails() != null && aws.awsErrorDetails().errorMessage() != null
+                ? aws.awsErrorDetails().errorMessage()
+                    + " ("
+                    + aws.awsErrorDetails().serviceName()
+                    + " "
+                    + aws.awsErrorDetails().errorCode()
+                    + ")"
+                : aws.getMessage());
+      }
+      if (t instanceof software.amazon.awssdk.core.exception.SdkClientException client) {
+        String message = String.valueOf(client.getMessage());
+        if (message.startsWith("Unable to load credentials")
+            || message.contains("Profile file contained no credentials")) {
+          return "no AWS credentials found: pass --profile NAME or set AWS_PROFILE, or run `aws"
+              + " configure` (or `aws sso login`) first. (--verbose shows where the SDK looked.)";
+        }
+        if (message.contains("Unable to load region")) {
+          return "no AWS region: pass --region or set AWS_REGION";
+        }
+        return "AWS could not be reached: " + message;
+      }
+      if (t instanceof dev.lgr.github.GitHubException github) {
+        return "GitHub: " + github.getMessage();
+      }
+    }
+    return null;
   }
 
   /** Reads the version Maven wrote into the jar. */

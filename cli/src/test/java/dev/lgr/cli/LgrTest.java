@@ -301,4 +301,57 @@ class LgrTest {
         .contains("Error: --since takes a number and s, m, h or d")
         .contains("at dev.lgr.cli.");
   }
+
+  @Test
+  void awsAndGitHubFailures_areRemoteFailuresWithAUsefulMessage_notBugs() {
+    var noCredentials =
+        software.amazon.awssdk.core.exception.SdkClientException.create(
+            "Unable to load credentials from any of the providers in the chain"
+                + " AwsCredentialsProviderChain(...)");
+    assertThat(Lgr.remoteFailure(new java.util.concurrent.CompletionException(noCredentials)))
+        .startsWith("no AWS credentials found: pass --profile NAME or set AWS_PROFILE");
+    assertThat(
+            Lgr.remoteFailure(
+                software.amazon.awssdk.core.exception.SdkClientException.create(
+                    "Unable to execute HTTP request: Connection refused")))
+        .isEqualTo("AWS could not be reached: Unable to execute HTTP request: Connection refused");
+    var refused =
+        software.amazon.awssdk.awscore.exception.AwsServiceException.builder()
+            .awsErrorDetails(
+                software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                    .errorCode("AccessDenied")
+                    .errorMessage(
+                        "User is not authorized to perform: cloudformation:DescribeStacks")
+                    .serviceName("CloudFormation")
+                    .build())
+            .build();
+    assertThat(Lgr.remoteFailure(refused))
+        .isEqualTo(
+            "AWS refused a call: User is not authorized to perform: cloudformation:DescribeStacks"
+                + " (CloudFormation AccessDenied)");
+    assertThat(Lgr.remoteFailure(new dev.lgr.github.GitHubException(502, "502 Bad Gateway")))
+        .startsWith("GitHub: ");
+    assertThat(Lgr.remoteFailure(new IllegalStateException("a real bug"))).isNull();
+  }
+
+  @Test
+  void aRemoteFailure_exits1_withoutCallingItABug() {
+    @CommandLine.Command(name = "fails")
+    class Fails implements Runnable {
+      @Override
+      public void run() {
+        throw software.amazon.awssdk.core.exception.SdkClientException.create(
+            "Unable to load credentials from any of the providers in the chain");
+      }
+    }
+    CommandLine cli = Lgr.commandLine();
+    cli.addSubcommand(new Fails());
+    StringWriter errors = new StringWriter();
+    cli.setErr(new PrintWriter(errors));
+
+    assertThat(cli.execute("fails")).isEqualTo(ExitCode.REMOTE_FAILURE);
+    assertThat(errors.toString())
+        .contains("Error: no AWS credentials found")
+        .doesNotContain("bug in lgr");
+  }
 }
