@@ -36,6 +36,19 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /** {@code lgr serve} as a user runs it: the installed jar, over HTTP, against moto's SQS. */
 class ServeIT {
+  static {
+    // failsafe points the JVM's trust store at the test registry's, and the JVM's default TLS
+    // context (which HttpClient builds) needs it to exist, also when ServeIT runs alone.
+    try {
+      dev.lgr.testing.RegistryServer.ensureTrustStore();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static final String REPO = "lineville/elastic-machines-testing";
   private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
   private static final ObjectMapper JSON = new ObjectMapper();
