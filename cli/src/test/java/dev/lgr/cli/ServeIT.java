@@ -32,7 +32,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /** {@code lgr serve} as a user runs it: the installed jar, over HTTP, against moto's SQS. */
 class ServeIT {
@@ -66,12 +65,7 @@ class ServeIT {
 
   @BeforeEach
   void start() throws Exception {
-    queueUrl =
-        sqs.createQueue(
-                b ->
-                    b.queueName(MotoServer.unique("lgr-serve") + ".fifo")
-                        .attributes(Map.of(QueueAttributeName.FIFO_QUEUE, "true")))
-            .queueUrl();
+    queueUrl = MotoServer.fifoQueue(sqs, "lgr-serve", Map.of());
     secretFile = home.resolve("webhook-secret");
     Files.writeString(secretFile, "first-secret\n");
     startServe(List.of("--webhook-secret-file", secretFile.toString()), Map.of());

@@ -29,6 +29,17 @@ public final class AwsClients {
     this.endpoint = endpoint;
   }
 
+  /**
+   * The clients of a Lambda function acting with its own role: region and credentials from the
+   * environment Lambda sets ({@code AWS_REGION}, {@code AWS_ACCESS_KEY_ID}, ...).
+   */
+  public static AwsClients forFunction(java.util.Map<String, String> env) {
+    return new AwsClients(
+        Region.of(env.getOrDefault("AWS_REGION", "us-east-1")),
+        software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider.create(),
+        null);
+  }
+
   public SqsClient sqs() {
     return configure(SqsClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder()))
         .build();

@@ -34,6 +34,27 @@ public final class GitHubClient {
   /** GitHub.com's API; GitHub Enterprise Server uses {@code https://HOST/api/v3}. */
   public static final URI DEFAULT_API = URI.create("https://api.github.com");
 
+  /**
+   * The API base URL a function's {@code GITHUB_API_URL} names, else {@link #DEFAULT_API}; a bad
+   * value is added to {@code problems} (the functions report every misconfiguration at once).
+   */
+  public static URI apiUrl(java.util.Map<String, String> env, java.util.List<String> problems) {
+    String apiUrl = env.get("GITHUB_API_URL");
+    if (apiUrl == null || apiUrl.isBlank()) {
+      return DEFAULT_API;
+    }
+    try {
+      URI api = URI.create(apiUrl.trim());
+      if (!"https".equals(api.getScheme()) && !"http".equals(api.getScheme())) {
+        problems.add("GITHUB_API_URL must be an http(s) URL: " + apiUrl);
+      }
+      return api;
+    } catch (IllegalArgumentException e) {
+      problems.add("GITHUB_API_URL is not a URL: " + apiUrl);
+      return DEFAULT_API;
+    }
+  }
+
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
   private static final int MAX_ATTEMPTS = 6;
   private static final long MAX_BACKOFF_MILLIS = 30_000;

@@ -62,6 +62,24 @@ public final class MotoServer {
     return new AwsClients(REGION, credentials(), endpoint());
   }
 
+  /**
+   * A new FIFO queue (as the template's jobs queue) with a name no other test uses.
+   *
+   * @param attributes more attributes (e.g. a visibility timeout), besides FIFO
+   * @return its URL
+   */
+  public static String fifoQueue(
+      software.amazon.awssdk.services.sqs.SqsClient sqs,
+      String prefix,
+      java.util.Map<software.amazon.awssdk.services.sqs.model.QueueAttributeName, String>
+          attributes) {
+    var all =
+        new java.util.HashMap<software.amazon.awssdk.services.sqs.model.QueueAttributeName, String>(
+            attributes);
+    all.put(software.amazon.awssdk.services.sqs.model.QueueAttributeName.FIFO_QUEUE, "true");
+    return sqs.createQueue(b -> b.queueName(unique(prefix) + ".fifo").attributes(all)).queueUrl();
+  }
+
   /** A resource name no other test uses. */
   public static String unique(String prefix) {
     return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);

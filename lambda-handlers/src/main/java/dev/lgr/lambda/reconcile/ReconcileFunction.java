@@ -20,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 
 /**
  * The reconcile Lambda function, run by the stack's schedule (an EventBridge scheduled event, whose
@@ -67,27 +65,12 @@ public final class ReconcileFunction implements RequestStreamHandler {
     if (credentialArn == null || credentialArn.isBlank()) {
       problems.add(CREDENTIAL_ARN + " is not set (the GitHub credential's secret ARN)");
     }
-    URI api = GitHubClient.DEFAULT_API;
-    String apiUrl = env.get("GITHUB_API_URL");
-    if (apiUrl != null && !apiUrl.isBlank()) {
-      try {
-        api = URI.create(apiUrl.trim());
-        if (!"https".equals(api.getScheme()) && !"http".equals(api.getScheme())) {
-          problems.add("GITHUB_API_URL must be an http(s) URL: " + apiUrl);
-        }
-      } catch (IllegalArgumentException e) {
-        problems.add("GITHUB_API_URL is not a URL: " + apiUrl);
-      }
-    }
+    URI api = GitHubClient.apiUrl(env, problems);
     if (!problems.isEmpty()) {
       throw new IllegalStateException(String.join("; ", problems));
     }
     if (aws == null) {
-      aws =
-          new AwsClients(
-              Region.of(env.getOrDefault("AWS_REGION", "us-east-1")),
-              EnvironmentVariableCredentialsProvider.create(),
-              null);
+      aws = AwsClients.forFunction(env);
     }
     GitHubClient github =
         new GitHubClient(

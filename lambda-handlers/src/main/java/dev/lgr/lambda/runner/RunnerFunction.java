@@ -23,8 +23,6 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
-import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 
 /**
  * The runner Lambda function, fed by the jobs queue (batch size 1): one GitHub runner per message.
@@ -57,11 +55,7 @@ public final class RunnerFunction implements RequestStreamHandler {
       RunnerSettings settings, Map<String, String> env, AwsClients aws, Consumer<String> log) {
     this.settings = settings;
     if (aws == null) {
-      aws =
-          new AwsClients(
-              Region.of(env.getOrDefault("AWS_REGION", "us-east-1")),
-              EnvironmentVariableCredentialsProvider.create(),
-              null);
+      aws = AwsClients.forFunction(env);
     }
     this.credential =
         new SecretsManagerCredential(aws.secretsManager(), settings.credentialSecretArn());

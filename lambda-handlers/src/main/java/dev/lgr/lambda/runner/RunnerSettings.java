@@ -75,18 +75,7 @@ record RunnerSettings(
     long group = number(env, RUNNER_GROUP, 1, 1, Integer.MAX_VALUE, problems);
     long margin = number(env, STOP_MARGIN, 60, 10, 600, problems);
     long idle = number(env, IDLE_LIMIT, 120, 10, 900, problems);
-    URI api = GitHubClient.DEFAULT_API;
-    String apiUrl = env.get("GITHUB_API_URL");
-    if (apiUrl != null && !apiUrl.isBlank()) {
-      try {
-        api = URI.create(apiUrl.trim());
-        if (!"https".equals(api.getScheme()) && !"http".equals(api.getScheme())) {
-          problems.add("GITHUB_API_URL must be an http(s) URL: " + apiUrl);
-        }
-      } catch (IllegalArgumentException e) {
-        problems.add("GITHUB_API_URL is not a URL: " + apiUrl);
-      }
-    }
+    URI api = GitHubClient.apiUrl(env, problems);
     if (!problems.isEmpty()) {
       throw new IllegalStateException(
           "lgr runner function is misconfigured: " + String.join("; ", problems));

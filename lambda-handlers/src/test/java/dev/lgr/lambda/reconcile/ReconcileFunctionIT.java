@@ -66,14 +66,7 @@ class ReconcileFunctionIT {
             .createSecret(b -> b.name(MotoServer.unique("lgr-github")).secretString(token))
             .arn();
     queueUrl =
-        sqs.createQueue(
-                b ->
-                    b.queueName(MotoServer.unique("lgr-jobs") + ".fifo")
-                        .attributes(
-                            Map.of(
-                                QueueAttributeName.FIFO_QUEUE, "true",
-                                QueueAttributeName.VISIBILITY_TIMEOUT, "900")))
-            .queueUrl();
+        MotoServer.fifoQueue(sqs, "lgr-jobs", Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "900"));
   }
 
   @AfterEach

@@ -40,7 +40,6 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * The runner function as Lambda runs it: an SQS event (a message the webhook's queue code put on a
@@ -92,12 +91,7 @@ class RunnerFunctionIT {
         secrets
             .createSecret(b -> b.name(MotoServer.unique("lgr-github")).secretString(token))
             .arn();
-    queueUrl =
-        sqs.createQueue(
-                b ->
-                    b.queueName(MotoServer.unique("lgr-jobs") + ".fifo")
-                        .attributes(Map.of(QueueAttributeName.FIFO_QUEUE, "true")))
-            .queueUrl();
+    queueUrl = MotoServer.fifoQueue(sqs, "lgr-jobs", Map.of());
     report = temp.resolve("report.txt");
     github.clearRecords();
   }

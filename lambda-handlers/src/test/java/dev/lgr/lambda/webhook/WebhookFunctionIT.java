@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * The webhook function as Lambda runs it (the stream handler fed API Gateway events), against an
@@ -42,12 +41,7 @@ class WebhookFunctionIT {
 
   @BeforeEach
   void setUp() {
-    queueUrl =
-        sqs.createQueue(
-                b ->
-                    b.queueName(MotoServer.unique("lgr-jobs") + ".fifo")
-                        .attributes(Map.of(QueueAttributeName.FIFO_QUEUE, "true")))
-            .queueUrl();
+    queueUrl = MotoServer.fifoQueue(sqs, "lgr-jobs", Map.of());
     secret = "s3cr3t-" + System.nanoTime();
     secretArn =
         secrets
@@ -154,12 +148,7 @@ class WebhookFunctionIT {
           invoke(restEvent(secret, "workflow_job", queuedExampleWithOurLabels(), "d", false));
       assertThat(response.get("statusCode").asInt()).isBetween(500, 599);
     } finally {
-      queueUrl =
-          sqs.createQueue(
-                  b ->
-                      b.queueName(MotoServer.unique("lgr-jobs") + ".fifo")
-                          .attributes(Map.of(QueueAttributeName.FIFO_QUEUE, "true")))
-              .queueUrl();
+      queueUrl = MotoServer.fifoQueue(sqs, "lgr-jobs", Map.of());
     }
   }
 
